@@ -1,0 +1,758 @@
+//! Failure + Findings → headline, facts with their evidence, and next steps. Pure.
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::failure::{Category, Cause, Decision, Failure, Layer};
+use crate::findings::Findings;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NextStep {
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+}
+
+/// Where a fact comes from: the reader can weigh it.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Evidence {
+    Stated,
+    Decoded,
+    Simulated,
+    Fetched,
+    Inferred,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Fact {
+    pub label: String,
+    pub value: String,
+    pub evidence: Evidence,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+pub struct Advice {
+    pub headline: String,
+    pub facts: Vec<Fact>,
+    pub next_steps: Vec<NextStep>,
+}
+
+/// Quotes a value for a POSIX shell only when it needs it.
+pub fn sh(v: &str) -> String {
+    if !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c)) {
+        v.to_string()
+    } else {
+        format!("'{}'", v.replace('\'', r"'\''"))
+    }
+}
+
+struct Builder<'a> {
+    f: &'a Failure,
+    fx: &'a Findings,
+    facts: Vec<Fact>,
+    steps: Vec<NextStep>,
+}
+
+impl Builder<'_> {
+    fn fact(&mut self, label: &str, value: impl Into<String>, evidence: Evidence) {
+        let value = value.into();
+        if !value.is_empty() {
+            self.facts.push(Fact { label: label.into(), value, evidence });
+        }
+    }
+    fn step(&mut self, text: impl Into<String>, command: Option<String>) {
+        self.steps.push(NextStep { text: text.into(), command });
+    }
+    /// ` --profile P --region R` from the failed command, for commands to paste.
+    fn scope(&self) -> String {
+        let mut s = String::new();
+        if let Some(p) = &self.f.context.profile {
+            s.push_str(&format!(" --profile {}", sh(p)));
+        }
+        if let Some(r) = &self.f.context.region {
+            s.push_str(&format!(" --region {}", sh(r)));
+        }
+        s
+    }
+}
+
+pub fn advise(f: &Failure, fx: &Findings) -> Advice {
+    let mut b = Builder { f, fx, facts: Vec::new(), steps: Vec::new() };
+    if let Some(code) = &f.error_code {
+        let op = f.operation.as_deref().map(|o| format!(" ({o})")).unwrap_or_default();
+        b.fact("Error", format!("{code}{op}"), Evidence::Stated);
+    }
+    if let Some(c) = &fx.caller {
+        let via = fx
+            .diagnose_profile
+            .as_ref()
+            .map(|p| format!(" (looked up with AWSX_DIAGNOSE_PROFILE={p})"))
+            .unwrap_or_default();
+        b.fact("Caller", format!("{} (account {}){via}", c.arn, c.account), Evidence::Fetched);
+    }
+    let headline = match f.category {
+        Category::Authorization | Category::Trust => authorization(&mut b),
+        Category::Quota => quota(&mut b),
+        Category::Capacity => capacity(&mut b),
+        Category::Throttling => throttling(&mut b),
+        Category::Credentials => credentials(&mut b),
+        Category::Connectivity => connectivity(&mut b),
+        Category::Validation => validation(&mut b),
+        Category::Other => other(&mut b),
+    };
+    for r in fx.records.iter().filter(|r| !r.ok) {
+        let what = if r.timed_out { "did not answer in time" } else { "failed" };
+        b.fact("Look-up", format!("{} {what}: {}", r.probe, r.summary), Evidence::Fetched);
+    }
+    if fx.diagnose_profile.is_none() {
+        let denied: Vec<&str> = fx.denied_probes().map(|r| r.probe.as_str()).collect();
+        if !denied.is_empty() {
+            b.step(
+                format!(
+                    "awsx could not look everything up: this identity may not call {}. Re-run with a profile that may, e.g.",
+                    denied.join(", ")
+                ),
+                Some("AWSX_DIAGNOSE_PROFILE=<admin-profile> awsx <same command>".to_string()),
+            );
+        }
+    }
+    Advice { headline, facts: b.facts, next_steps: b.steps }
+}
+
+fn decision_text(d: Decision) -> &'static str {
+    match d {
+        Decision::ExplicitDeny => "explicit deny",
+        Decision::ImplicitDeny => "implicit deny (nothing allows it)",
+        Decision::Unknown => "denied",
+    }
+}
+
+fn authorization(b: &mut Builder) -> String {
+    let f = b.f;
+    let fx = b.fx;
+    let default = crate::failure::Authorization::default();
+    let a = f.authorization.as_ref().unwrap_or(&default);
+    let decoded_ev = if fx.decoded.is_some() { Evidence::Decoded } else { Evidence::Stated };
+    let action = a.action.clone();
+    let resource = a.resource.clone().or_else(|| {
+        f.context.bucket.as_ref().map(|bk| match &f.context.key {
+            Some(k) if action.as_deref() != Some("s3:ListBucket") => format!("arn:aws:s3:::{bk}/{k}"),
+            _ => format!("arn:aws:s3:::{bk}"),
+        })
+    });
+    let principal = a.principal.clone().or_else(|| fx.caller.as_ref().map(|c| c.arn.clone()));
+    if let Some(p) = &principal {
+        let ev = if a.principal.is_some() { decoded_ev } else { Evidence::Fetched };
+        b.fact("Principal", p.clone(), ev);
+    }
+    if let Some(x) = &action {
+        let ev = if a.action.is_some() && fx.decoded.is_some() { Evidence::Decoded } else if f.message.as_deref().is_some_and(|m| m.contains(x.as_str())) { Evidence::Stated } else { Evidence::Inferred };
+        b.fact("Action", x.clone(), ev);
+    }
+    if let Some(r) = &resource {
+        let ev = if a.resource.is_some() { decoded_ev } else { Evidence::Inferred };
+        b.fact("Resource", r.clone(), ev);
+    }
+    let mut decision = a.decision;
+    let mut layer = a.policy_layer;
+    let mut layer_evidence = Evidence::Stated;
+    if let Some(sim) = &fx.simulation {
+        b.fact(
+            "Simulation",
+            format!(
+                "identity policies: {}{}{}",
+                sim.decision,
+                sim.boundary_allows.map(|x| format!("; permissions boundary allows: {x}")).unwrap_or_default(),
+                sim.organizations_allows.map(|x| format!("; SCPs allow: {x}")).unwrap_or_default()
+            ),
+            Evidence::Simulated,
+        );
+        for (id, ty) in &sim.matched {
+            b.fact("Matched policy", format!("{id} ({ty})"), Evidence::Simulated);
+        }
+        if layer == Layer::Unknown {
+            let (l, d) = match sim.decision.as_str() {
+                _ if sim.organizations_allows == Some(false) => (Layer::Scp, decision),
+                _ if sim.boundary_allows == Some(false) => (Layer::Boundary, decision),
+                "explicitDeny" => (Layer::Identity, Decision::ExplicitDeny),
+                "implicitDeny" => (Layer::Identity, Decision::ImplicitDeny),
+                // Identity policies allow it, yet AWS denied: the block is elsewhere.
+                "allowed" => (
+                    if f.context.bucket.is_some() || a.cause == Cause::Kms { Layer::Resource } else { Layer::Unknown },
+                    decision,
+                ),
+                _ => (layer, decision),
+            };
+            layer = l;
+            if decision == Decision::Unknown {
+                decision = d;
+            }
+            layer_evidence = Evidence::Simulated;
+        }
+        if sim.decision == "allowed" && layer == Layer::Unknown {
+            b.fact(
+                "Layer",
+                "identity policies allow this call, so the denial comes from outside them: a service control or resource control policy, a session policy, a resource policy or a VPC endpoint policy".to_string(),
+                Evidence::Simulated,
+            );
+        }
+    }
+    if let Some(bf) = &fx.bucket {
+        if bf.verdict.as_deref() == Some("explicit-deny") && layer == Layer::Unknown {
+            layer = Layer::Resource;
+            decision = Decision::ExplicitDeny;
+            layer_evidence = Evidence::Fetched;
+        }
+    }
+    b.fact("Decision", decision_text(decision), if fx.decoded.is_some() { Evidence::Decoded } else { Evidence::Stated });
+    if layer != Layer::Unknown {
+        let arn = a.policy_arn.as_ref().map(|p| format!(": {p}")).unwrap_or_default();
+        b.fact("Blocked by", format!("{}{arn}", layer.describe()), layer_evidence);
+    }
+    for st in &a.matched_statements {
+        b.fact(
+            "Matched statement",
+            format!(
+                "{} {}",
+                st.effect.clone().unwrap_or_default(),
+                st.sid.clone().map(|s| format!("Sid {s}")).unwrap_or_else(|| "(no Sid)".into())
+            ),
+            Evidence::Decoded,
+        );
+    }
+    for (k, v) in &a.conditions {
+        b.fact("Context", format!("{k} = {}", v.join(", ")), Evidence::Decoded);
+    }
+    if let Some(role) = &fx.role {
+        let exists = match role.exists {
+            Some(true) => "exists",
+            Some(false) => "does not exist",
+            None => "existence unknown",
+        };
+        b.fact("Role", format!("{} ({exists})", role.arn.clone().unwrap_or_else(|| role.name.clone())), Evidence::Fetched);
+        if let Some(tp) = &role.trust_policy {
+            for line in trust_summary(tp) {
+                b.fact("Trust policy", line, Evidence::Fetched);
+            }
+        }
+    }
+    bucket_facts(b);
+    key_facts(b);
+
+    // Next steps.
+    let scope = b.scope();
+    if let Some(blob) = &a.encoded_message {
+        if fx.decoded.is_none() && a.decoded.is_none() {
+            if a.encoded_truncated {
+                b.step("The encoded message looks cut short; decoding needs the whole blob. Re-run the command to get it, then decode:", None);
+            } else {
+                b.step("Decode the authorization message (needs sts:DecodeAuthorizationMessage):", Some(format!("awsx decode {}", sh(blob))));
+                b.step("or with the aws CLI:", Some(format!("aws sts decode-authorization-message --encoded-message={}{scope} --query DecodedMessage --output text", sh(blob))));
+            }
+        }
+    }
+    let action_s = action.clone().unwrap_or_else(|| "<service:Action>".into());
+    let resource_s = resource.clone().unwrap_or_else(|| "*".into());
+    match (decision, a.cause) {
+        (Decision::ExplicitDeny, _) => {
+            let where_ = if layer == Layer::Unknown { "a policy that applies to this call".to_string() } else { format!("the {}", layer.describe()) };
+            b.step(
+                format!("An explicit Deny wins over every Allow: granting more permissions will not help. Change or get an exception to the Deny in {where_}{}.",
+                    a.policy_arn.as_ref().map(|p| format!(" ({p})")).unwrap_or_default()),
+                None,
+            );
+        }
+        (_, Cause::ResourceSharing) => {
+            if let Some(img) = f.context.image_id.clone().or_else(|| resource.clone().filter(|r| r.contains("ami-"))) {
+                b.step("Check that the image exists in this region and is shared with your account (run as the image owner):",
+                    Some(format!("aws ec2 describe-image-attribute --image-id {} --attribute launchPermission{scope}", sh(&img))));
+                b.step("Look for it from your side, in this region:", Some(format!("aws ec2 describe-images --image-ids {}{scope}", sh(&img))));
+            } else {
+                b.step("The resource exists elsewhere or is not shared with this account: check the region and ask the owner to share it.", None);
+            }
+        }
+        _ => {}
+    }
+    if decision != Decision::ExplicitDeny && a.cause != Cause::ResourceSharing && !matches!(layer, Layer::Scp | Layer::Rcp | Layer::Trust) {
+        let statement = if a.cause == Cause::Passrole {
+            let service = f.service.as_deref().unwrap_or("ec2");
+            let passed_to = match service {
+                "ecs" => "ecs-tasks.amazonaws.com",
+                "lambda" => "lambda.amazonaws.com",
+                "batch" => "batch.amazonaws.com",
+                "cloudformation" => "cloudformation.amazonaws.com",
+                "states" | "stepfunctions" => "states.amazonaws.com",
+                "glue" => "glue.amazonaws.com",
+                "sagemaker" => "sagemaker.amazonaws.com",
+                _ => "ec2.amazonaws.com",
+            };
+            json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource": resource_s,
+                "Condition":{"StringEquals":{"iam:PassedToService": passed_to}}}]})
+        } else {
+            json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action": action_s,"Resource": resource_s}]})
+        };
+        let target = match layer {
+            Layer::Boundary => "Widen the permissions boundary to include",
+            Layer::Session => "Pass a session policy that includes (or none), when creating the session:",
+            Layer::Resource => "Add to the resource policy (for the caller as Principal)",
+            Layer::Vpce => "Allow it in the VPC endpoint policy:",
+            _ => "Allow it in the caller's identity policy (least privilege: exactly this action and resource):",
+        };
+        let who = principal.as_deref().and_then(role_or_user_name);
+        let cmd = match (layer, who) {
+            (Layer::Identity | Layer::Unknown, Some((kind, name))) => Some(format!(
+                "aws iam put-{kind}-policy --{kind}-name {} --policy-name awsx-allow-{} --policy-document {}",
+                sh(&name),
+                action_s.replace([':', '*'], "-").to_ascii_lowercase(),
+                sh(&statement.to_string())
+            )),
+            _ => Some(statement.to_string()),
+        };
+        b.step(target, cmd);
+    }
+    match layer {
+        Layer::Scp | Layer::Rcp => {
+            let pid = a.policy_arn.as_deref().and_then(|p| p.rsplit('/').next()).filter(|p| p.starts_with("p-"));
+            b.step(
+                "This is an AWS Organizations policy: only the management account (or a delegated admin) can change it. Send them the action and resource above; to read the policy there:",
+                Some(format!("aws organizations describe-policy --policy-id {}", pid.unwrap_or("<p-…>"))),
+            );
+        }
+        Layer::Trust => {
+            let role = f.context.role_arn.clone().or_else(|| resource.clone()).unwrap_or_else(|| "<role>".into());
+            let name = role.rsplit('/').next().unwrap_or(&role).to_string();
+            b.step("Read the role's trust policy: the caller must be a trusted Principal and satisfy its conditions (ExternalId, MFA, tags):",
+                Some(format!("aws iam get-role --role-name {} --query Role.AssumeRolePolicyDocument{scope}", sh(&name))));
+        }
+        _ => {}
+    }
+    if a.cause == Cause::Kms {
+        let key = f.context.kms_key.clone().or_else(|| fx.key.as_ref().map(|k| k.key.clone()))
+            .or_else(|| fx.bucket.as_ref().and_then(|bf| bf.kms_key.clone()))
+            .or_else(|| resource.clone().filter(|r| r.contains(":kms:")));
+        b.step(
+            "KMS needs both: the caller's IAM policy must allow the kms action, and the key policy (or a grant) must allow the caller.",
+            key.as_ref().map(|k| format!("aws kms get-key-policy --key-id {} --policy-name default{scope}", sh(k))),
+        );
+    }
+    if let Some(bucket) = &f.context.bucket {
+        if fx.bucket.as_ref().is_none_or(|bf| bf.policy.is_none() && !bf.no_policy) {
+            b.step("Read the bucket policy (as the bucket owner):", Some(format!("aws s3api get-bucket-policy --bucket {} --query Policy --output text{scope}", sh(bucket))));
+        }
+    }
+    if a.decoded.is_none() && a.encoded_message.is_none() && a.action.is_some() && fx.simulation.is_none() {
+        if let Some(p) = principal.as_deref().filter(|p| p.starts_with("arn:")) {
+            let sim_arn = role_arn_for(p);
+            b.step("Ask IAM which policy decides it:", Some(format!(
+                "aws iam simulate-principal-policy --policy-source-arn {} --action-names {} --resource-arns {}{scope}",
+                sh(&sim_arn), sh(&action_s), sh(&resource_s))));
+        }
+    }
+    let subject = principal.as_deref().map(short_principal).unwrap_or_else(|| "The caller".into());
+    let what = action.unwrap_or_else(|| f.error_code.clone().unwrap_or_else(|| "this call".into()));
+    let on = resource.map(|r| format!(" on {r}")).unwrap_or_default();
+    let why = match (decision, layer) {
+        (Decision::Unknown, Layer::Unknown) => String::new(),
+        (d, Layer::Unknown) => format!(" ({})", decision_text(d)),
+        (d, l) => format!(" ({} in {})", decision_text(d), short_layer(l)),
+    };
+    if f.category == Category::Trust {
+        format!("Role assumption refused: {subject} may not {what}{on}{why}")
+    } else {
+        format!("Access denied: {subject} may not {what}{on}{why}")
+    }
+}
+
+fn short_layer(l: Layer) -> &'static str {
+    match l {
+        Layer::Identity => "identity policy",
+        Layer::Boundary => "permissions boundary",
+        Layer::Scp => "an SCP",
+        Layer::Rcp => "an RCP",
+        Layer::Session => "session policy",
+        Layer::Resource => "resource policy",
+        Layer::Vpce => "VPC endpoint policy",
+        Layer::Trust => "trust policy",
+        Layer::Unknown => "unknown layer",
+    }
+}
+
+fn short_principal(p: &str) -> String {
+    // arn:aws:sts::123:assumed-role/Role/session → assumed-role/Role/session (123)
+    match p.split(':').collect::<Vec<_>>().as_slice() {
+        [_, _, _, _, acct, rest] if !acct.is_empty() => format!("{rest} ({acct})"),
+        _ => p.to_string(),
+    }
+}
+
+/// ("role", name) or ("user", name) for an IAM principal ARN.
+fn role_or_user_name(p: &str) -> Option<(&'static str, String)> {
+    let rest = p.split(':').nth(5)?;
+    let mut parts = rest.split('/');
+    match parts.next()? {
+        "user" => parts.next_back().map(|n| ("user", n.to_string())),
+        "role" => parts.next_back().map(|n| ("role", n.to_string())),
+        "assumed-role" => parts.next().map(|n| ("role", n.to_string())),
+        _ => None,
+    }
+}
+
+/// The role ARN behind an assumed-role session ARN (what IAM simulation needs).
+pub fn role_arn_for(p: &str) -> String {
+    let parts: Vec<&str> = p.split(':').collect();
+    if parts.len() == 6 && parts[2] == "sts" {
+        if let Some(rest) = parts[5].strip_prefix("assumed-role/") {
+            let role = rest.split('/').next().unwrap_or(rest);
+            return format!("arn:{}:iam::{}:role/{role}", parts[1], parts[4]);
+        }
+    }
+    p.to_string()
+}
+
+fn trust_summary(tp: &serde_json::Value) -> Vec<String> {
+    let Ok(doc) = crate::policy::parse(&tp.to_string()) else { return vec![] };
+    doc.statements
+        .iter()
+        .map(|s| {
+            let principal = s.principal.as_ref().map(|p| format!("{p:?}")).unwrap_or_else(|| "-".into());
+            let conds: Vec<String> = s.condition.iter().map(crate::policy::explain_condition).collect();
+            format!(
+                "{:?} {} for {}{}",
+                s.effect,
+                s.action.join(","),
+                principal,
+                if conds.is_empty() { String::new() } else { format!(" when {}", conds.join("; ")) }
+            )
+        })
+        .collect()
+}
+
+fn bucket_facts(b: &mut Builder) {
+    let Some(bf) = b.fx.bucket.clone() else { return };
+    if bf.exists == Some(false) {
+        b.fact("Bucket", format!("{} does not exist (or not in this partition)", bf.bucket), Evidence::Fetched);
+    }
+    if let Some(r) = &bf.region {
+        let mismatch = b.f.context.region.as_ref().is_some_and(|cr| cr != r);
+        b.fact("Bucket region", if mismatch { format!("{r} (the command used {}: a region mismatch)", b.f.context.region.clone().unwrap_or_default()) } else { r.clone() }, Evidence::Fetched);
+    }
+    if bf.policy_denied {
+        b.fact("Bucket policy", "you may not read it (ask the bucket owner)", Evidence::Fetched);
+    } else if bf.no_policy {
+        b.fact("Bucket policy", "none", Evidence::Fetched);
+    }
+    for line in &bf.analysis {
+        b.fact("Bucket policy", line.clone(), Evidence::Fetched);
+    }
+    if let Some(pab) = &bf.public_access_block {
+        let on: Vec<&str> = ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"]
+            .into_iter()
+            .filter(|k| pab.get(*k).and_then(|v| v.as_bool()) == Some(true))
+            .collect();
+        b.fact("Block Public Access", if on.is_empty() { "off".into() } else { on.join(", ") }, Evidence::Fetched);
+    }
+    if let Some(o) = &bf.ownership {
+        b.fact("Object ownership", o.clone(), Evidence::Fetched);
+    }
+    if let Some(k) = &bf.kms_key {
+        b.fact("Default encryption", format!("SSE-KMS with {k}: readers and writers also need kms:Decrypt / kms:GenerateDataKey on it"), Evidence::Fetched);
+    }
+    if let (Some(verdict), Some(caller)) = (&bf.verdict, &b.fx.caller) {
+        if let Some(owner) = b.fx.key.as_ref().and_then(|k| k.account.clone()) {
+            let _ = owner;
+        }
+        if verdict == "no-allow" {
+            b.fact("Cross-account", format!("if the bucket belongs to another account than {}, both its bucket policy and the caller's identity policy must allow the call", caller.account), Evidence::Inferred);
+        }
+    }
+}
+
+fn key_facts(b: &mut Builder) {
+    let Some(k) = b.fx.key.clone() else { return };
+    let mut desc = k.arn.clone().unwrap_or(k.key.clone());
+    if let Some(s) = &k.state {
+        desc.push_str(&format!(" (state {s}"));
+        if let Some(m) = &k.manager {
+            desc.push_str(&format!(", {m}-managed"));
+        }
+        desc.push(')');
+    }
+    b.fact("KMS key", desc, Evidence::Fetched);
+    for line in &k.analysis {
+        b.fact("Key policy", line.clone(), Evidence::Fetched);
+    }
+    if let (Some(acct), Some(c)) = (&k.account, &b.fx.caller) {
+        if acct != &c.account {
+            b.fact("Cross-account", format!("the key belongs to account {acct}, the caller to {}: the key policy must name the caller and the caller's IAM policy must allow the key", c.account), Evidence::Fetched);
+        }
+    }
+}
+
+fn quota(b: &mut Builder) -> String {
+    let f = b.f;
+    let fx = b.fx;
+    let scope = b.scope();
+    let Some(q) = &f.quota else {
+        let msg = f.message.clone().unwrap_or_default();
+        b.step(
+            "A limit was hit but awsx does not know which Service Quotas code it is. List the service's quotas:",
+            Some(format!("aws service-quotas list-service-quotas --service-code {}{scope}", sh(f.service.as_deref().unwrap_or("<service>")))),
+        );
+        return format!("Limit reached: {}", if msg.is_empty() { f.error_code.clone().unwrap_or_default() } else { msg });
+    };
+    let v = fx.quota.clone().unwrap_or_default();
+    b.fact("Quota", format!("{} ({} / {})", v.name.clone().unwrap_or(q.quota_name.clone()), q.service_code, q.quota_code), Evidence::Inferred);
+    let applied = v.value.or(q.stated_limit);
+    if let Some(x) = v.value {
+        b.fact("Applied value", fmt_num(x), Evidence::Fetched);
+    } else if let Some(x) = q.stated_limit {
+        b.fact("Applied value", fmt_num(x), Evidence::Stated);
+    }
+    if let Some(d) = v.default_value.or(q.default_value) {
+        b.fact("AWS default", fmt_num(d), if v.default_value.is_some() { Evidence::Fetched } else { Evidence::Inferred });
+    }
+    match v.usage {
+        Some(u) => b.fact("Current usage", fmt_num(u), Evidence::Fetched),
+        None if fx.quota.is_some() => b.fact("Current usage", "unknown (no usage metric answered)", Evidence::Fetched),
+        None => {}
+    }
+    for (status, desired, created) in &v.pending {
+        b.fact("Increase request", format!("{status}{}{}", desired.map(|d| format!(", desired {}", fmt_num(d))).unwrap_or_default(), created.as_ref().map(|c| format!(", opened {c}")).unwrap_or_default()), Evidence::Fetched);
+    }
+    if !q.managed || v.unmanaged {
+        b.fact("Service Quotas", format!("does not manage this limit{}", q.default_value.map(|d| format!("; documented default {}", fmt_num(d))).unwrap_or_default()), Evidence::Inferred);
+        if let Some(n) = &q.note {
+            b.step(n.clone(), None);
+        }
+        b.step("Ask AWS Support for an increase (Service Quotas cannot raise it).", Some("https://console.aws.amazon.com/support/home#/case/create?issueType=service-limit-increase".into()));
+    } else if v.adjustable == Some(false) {
+        b.step("This quota is not adjustable: reduce usage (delete unused resources) or spread across regions/accounts.", None);
+    } else {
+        let desired = desired_value(applied, v.usage);
+        b.step("Check the quota (applied and default) now:", Some(format!("aws service-quotas get-service-quota --service-code {} --quota-code {}{scope}", q.service_code, q.quota_code)));
+        let why = match (applied, v.usage) {
+            (Some(a), Some(u)) => format!(" (usage {} of {}; the value asks for headroom)", fmt_num(u), fmt_num(a)),
+            (Some(a), None) => format!(" (double the current {})", fmt_num(a)),
+            _ => " (set the value you need)".into(),
+        };
+        b.step(format!("Request an increase{why}:"), Some(format!(
+            "aws service-quotas request-service-quota-increase --service-code {} --quota-code {} --desired-value {}{scope}",
+            q.service_code, q.quota_code, desired.map(fmt_num).unwrap_or_else(|| "<N>".into()))));
+    }
+    let limit = applied.map(|a| format!(" (limit {})", fmt_num(a))).unwrap_or_default();
+    let name = v.name.clone().unwrap_or(q.quota_name.clone());
+    format!("Quota reached: {name}{limit} — {} {}", q.service_code, q.quota_code)
+}
+
+/// A reasoned increase: enough for usage plus the failed request's kind of growth (double,
+/// rounded up to a tidy number).
+pub fn desired_value(applied: Option<f64>, usage: Option<f64>) -> Option<f64> {
+    let base = applied.or(usage)?.max(usage.unwrap_or(0.0));
+    let target = (base * 2.0).max(base + 1.0);
+    let step = if target <= 10.0 { 1.0 } else if target <= 100.0 { 5.0 } else if target <= 1000.0 { 50.0 } else { 500.0 };
+    Some((target / step).ceil() * step)
+}
+
+fn fmt_num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") }
+}
+
+fn capacity(b: &mut Builder) -> String {
+    let it = b.f.context.instance_type.clone();
+    let scope = b.scope();
+    b.step("This is AWS running out of capacity, not your quota: a quota increase will not help. Retry in another Availability Zone (another subnet), or later.", None);
+    if let Some(t) = &it {
+        b.step("See which Availability Zones offer this instance type:", Some(format!(
+            "aws ec2 describe-instance-type-offerings --location-type availability-zone --filters Name=instance-type,Values={}{scope}", sh(t))));
+        b.step("Or use a similar type (same family, other size or generation), or reserve capacity:", Some(format!(
+            "aws ec2 create-capacity-reservation --instance-type {} --instance-platform Linux/UNIX --availability-zone <az> --instance-count 1{scope}", sh(t))));
+    }
+    format!("Insufficient capacity{}: AWS has no spare capacity for it right now (not a quota)", it.map(|t| format!(" for {t}")).unwrap_or_default())
+}
+
+fn throttling(b: &mut Builder) -> String {
+    let f = b.f;
+    if let Some(r) = f.retries {
+        b.fact("Retries", format!("gave up after {r} retries"), Evidence::Stated);
+    }
+    b.step("AWS rate-limited these calls; this is not a quota to raise. Let the CLI back off and retry more:", Some("export AWS_RETRY_MODE=adaptive AWS_MAX_ATTEMPTS=10".into()));
+    b.step("Reduce concurrency (parallel scripts, loops without sleeps) against the same API.", None);
+    let op = f.operation.as_deref().map(|o| format!(" on {o}")).unwrap_or_default();
+    format!("Throttled{op}: too many requests in a short time (not a quota)")
+}
+
+fn credentials(b: &mut Builder) -> String {
+    let f = b.f;
+    let scope = b.scope();
+    let profile = f.context.profile.clone();
+    let code = f.error_code.clone().unwrap_or_default();
+    let problem = f.problem.clone().unwrap_or_default();
+    let p = profile.as_deref().map(|p| format!(" --profile {}", sh(p))).unwrap_or_default();
+    let headline = match (code.as_str(), problem.as_str()) {
+        (_, "sso-expired") | ("UnauthorizedSSOTokenError" | "TokenRefreshRequired", _) => {
+            b.step("Your SSO session has expired. Log in again:", Some(format!("aws sso login{p}")));
+            "SSO session expired: log in again".to_string()
+        }
+        ("ExpiredToken" | "ExpiredTokenException" | "RequestExpired" | "InvalidToken", _) if !f.message.as_deref().unwrap_or("").contains("Signature expired") && code != "RequestExpired" => {
+            b.step("The temporary credentials have expired. Refresh them (SSO login, re-assume the role, or re-export from your credential tool):", Some(format!("aws sso login{p}")));
+            b.step("Check which credentials the CLI uses:", Some(format!("aws configure list{p}")));
+            "Credentials expired: the session token is no longer valid".to_string()
+        }
+        ("RequestExpired" | "InvalidSignatureException" | "SignatureDoesNotMatch", _) if f.message.as_deref().unwrap_or("").to_ascii_lowercase().contains("expired") || code == "RequestExpired" => {
+            b.step("The request's timestamp was rejected: check the system clock (it must be within 5 minutes of AWS time).", Some("date -u; timedatectl status".into()));
+            "Request signature expired: the system clock is probably off".to_string()
+        }
+        ("InvalidClientTokenId" | "InvalidAccessKeyId" | "UnrecognizedClientException" | "AuthFailure", _) => {
+            b.step("The access key is not valid in this partition/account (deleted, deactivated, or for another region like China/GovCloud). Check which key the CLI uses:", Some(format!("aws configure list{p}")));
+            b.step("Check the key's identity:", Some(format!("aws sts get-caller-identity{p}{scope}")));
+            "Invalid credentials: AWS does not recognise this access key or token".to_string()
+        }
+        ("SignatureDoesNotMatch" | "IncompleteSignature", _) => {
+            b.step("The secret key does not match the access key (a stale or mistyped secret, or a mixed-up profile). Check:", Some(format!("aws configure list{p}")));
+            "Signature mismatch: the secret access key is wrong for this access key".to_string()
+        }
+        (_, "no-credentials") => {
+            b.step("No credentials were found. Configure a profile, log in with SSO, or export credentials:", Some("aws configure".into()));
+            b.step("or for SSO:", Some("aws configure sso".into()));
+            "No credentials: the CLI found none in env, config files, SSO cache or instance role".to_string()
+        }
+        (_, "no-region") => {
+            b.step("Set a region for this command or the profile:", Some(format!("aws configure set region <region>{p}")));
+            "No region configured".to_string()
+        }
+        (_, "profile-not-found") => {
+            b.step("The profile does not exist in ~/.aws/config or ~/.aws/credentials. List profiles:", Some("aws configure list-profiles".into()));
+            format!("Profile not found{}", profile.map(|p| format!(": {p}")).unwrap_or_default())
+        }
+        (_, "credential-source-failed") => {
+            b.step("The configured credential source (credential_process, container or instance role) failed; run it by hand or check with:", Some(format!("aws configure list{p}")));
+            "The credential source failed".to_string()
+        }
+        ("OptInRequired" | "SubscriptionRequiredException", _) => {
+            b.step("The account is not subscribed to this service or the region is not enabled (opt-in regions):", Some("aws account list-regions --region-opt-status-contains ENABLED DISABLED".into()));
+            "Not subscribed / region not enabled".to_string()
+        }
+        _ => {
+            b.step("Check which identity the CLI uses:", Some(format!("aws sts get-caller-identity{p}{scope}")));
+            format!("Credential problem: {}", if code.is_empty() { f.message.clone().unwrap_or_default() } else { code })
+        }
+    };
+    headline
+}
+
+fn connectivity(b: &mut Builder) -> String {
+    let f = b.f;
+    let msg = f.message.clone().unwrap_or_default();
+    match f.problem.as_deref() {
+        Some("tls") => {
+            b.step("TLS verification failed: a proxy or corporate CA intercepts traffic. Point the CLI at the CA bundle:", Some("export AWS_CA_BUNDLE=/path/to/corporate-ca.pem".into()));
+            "TLS certificate validation failed".into()
+        }
+        Some("proxy") => {
+            b.step("The proxy could not be reached; check HTTPS_PROXY/HTTP_PROXY/NO_PROXY:", Some("env | grep -i _proxy".into()));
+            "Could not connect to the proxy".into()
+        }
+        Some("timeout") => {
+            b.step("The endpoint did not answer in time; check the network path (VPC endpoints, security groups, proxy) and the region:", None);
+            b.step("Raise the CLI's timeouts if the call is slow by nature:", Some("aws <command> --cli-read-timeout 120 --cli-connect-timeout 30".into()));
+            "Timed out talking to AWS".into()
+        }
+        _ => {
+            b.step("Check the region (a typo gives an unknown host) and the endpoint URL:", Some(format!("aws configure get region{}", f.context.profile.as_deref().map(|p| format!(" --profile {}", sh(p))).unwrap_or_default())));
+            b.step("Check DNS and the network path to the endpoint (proxy, VPN, VPC endpoint).", None);
+            format!("Could not connect to the endpoint{}", endpoint_in(&msg).map(|e| format!(" {e}")).unwrap_or_default())
+        }
+    }
+}
+
+fn endpoint_in(msg: &str) -> Option<String> {
+    let start = msg.find("\"http")? + 1;
+    let end = msg[start..].find('"')? + start;
+    Some(crate::sanitize::inert_line(&msg[start..end]))
+}
+
+fn validation(b: &mut Builder) -> String {
+    let f = b.f;
+    let svc = f.service.clone();
+    let op = f.operation.clone();
+    if f.problem.as_deref() == Some("usage") {
+        if let Some(s) = &svc {
+            b.step("See the command's synopsis:", Some(format!("aws {s} help")));
+        }
+        return "The aws command line was rejected (usage error)".into();
+    }
+    if f.problem.as_deref() == Some("local-path") {
+        return "A local path on the command line does not exist".into();
+    }
+    if let (Some(s), Some(o)) = (&svc, &op) {
+        b.step("Check the parameters against the API reference:", Some(format!("aws {s} {} help", kebab(o))));
+    }
+    if f.error_code.as_deref() == Some("DryRunOperation") {
+        return "Dry run: the request would have succeeded".into();
+    }
+    format!("Invalid request{}: the service rejected a parameter", op.map(|o| format!(" to {o}")).unwrap_or_default())
+}
+
+/// RunInstances → run-instances.
+pub fn kebab(op: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = op.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            let prev_lower = chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit();
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if prev_lower || (next_lower && chars[i - 1].is_ascii_uppercase()) {
+                out.push('-');
+            }
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+fn other(b: &mut Builder) -> String {
+    let f = b.f;
+    let code = f.error_code.clone().unwrap_or_default();
+    if code.starts_with("NoSuch") || code.ends_with(".NotFound") || code == "ResourceNotFoundException" || code == "404" {
+        b.step("The resource does not exist here: check its name and the region/account the command used.", None);
+        if let Some(r) = &f.context.region {
+            b.fact("Region used", r.clone(), Evidence::Stated);
+        }
+    }
+    if f.problem.as_deref() == Some("unparseable-response") {
+        b.step("The endpoint did not answer like AWS (a proxy, captive portal or emulator error page). Check --endpoint-url and proxies.", None);
+        return "The response could not be parsed".into();
+    }
+    match (code.is_empty(), &f.message) {
+        (false, Some(m)) => format!("{code}: {m}"),
+        (false, None) => code,
+        (true, Some(m)) => m.clone(),
+        (true, None) => "No AWS error recognised in the text".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kebab_ops() {
+        assert_eq!(kebab("RunInstances"), "run-instances");
+        assert_eq!(kebab("GetAWSDefaultServiceQuota"), "get-aws-default-service-quota");
+        assert_eq!(kebab("ListObjectsV2"), "list-objects-v2");
+    }
+
+    #[test]
+    fn desired_is_above_usage_and_tidy() {
+        assert_eq!(desired_value(Some(32.0), Some(30.0)), Some(65.0));
+        assert_eq!(desired_value(Some(5.0), None), Some(10.0));
+        assert_eq!(desired_value(None, None), None);
+    }
+
+    #[test]
+    fn session_arn_to_role() {
+        assert_eq!(role_arn_for("arn:aws:sts::123:assumed-role/Dev/alice"), "arn:aws:iam::123:role/Dev");
+        assert_eq!(sh("a b'c"), r"'a b'\''c'");
+    }
+}

@@ -1,0 +1,182 @@
+//! Tables: error code → category, CLI service name ↔ SDK service id ↔ IAM prefix, and the
+//! IAM action behind an operation.
+
+use crate::failure::Category;
+
+/// The category an AWS error code belongs to, when the code alone decides it.
+pub fn category_of(code: &str) -> Option<Category> {
+    use Category::*;
+    let c = code.trim();
+    let exact = match c {
+        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "UnauthorizedAccess"
+        | "AuthorizationError" | "AuthorizationErrorException" | "Forbidden" | "403"
+        | "NotAuthorized" | "NotAuthorizedException" | "KMSAccessDeniedException"
+        | "KMS.AccessDeniedException" | "KMSAccessDenied" | "AccessDeniedFault"
+        | "InvalidAMIID.NotFound" | "InvalidAMIID.Unavailable" | "InvalidSnapshot.NotFound"
+        | "UnauthorizedException" | "AllAccessDisabled" => Authorization,
+        "IDPRejectedClaim" | "InvalidIdentityToken" | "PackedPolicyTooLarge" => Trust,
+        "InsufficientInstanceCapacity" | "InsufficientCapacity" | "InsufficientHostCapacity"
+        | "InsufficientReservedInstanceCapacity" | "InsufficientAddressCapacity"
+        | "InsufficientCapacityException" | "InsufficientFreeAddressesInSubnet"
+        | "InsufficientCapacityOnHost" | "ReservationCapacityExceeded" | "SpotMaxPriceTooLow"
+        | "InsufficientDBInstanceCapacity" => Capacity,
+        "Throttling" | "ThrottlingException" | "ThrottledException" | "RequestLimitExceeded"
+        | "TooManyRequestsException" | "SlowDown" | "RequestThrottled"
+        | "RequestThrottledException" | "ProvisionedThroughputExceededException"
+        | "PriorRequestNotComplete" | "BandwidthLimitExceeded" | "EC2ThrottledException"
+        | "CallerRateLimitExceeded" | "TransactionConflictException"
+        | "RequestLimitExceededException" | "TooManyRequests" | "429" => Throttling,
+        "ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId" | "SignatureDoesNotMatch"
+        | "InvalidAccessKeyId" | "UnrecognizedClientException" | "AuthFailure" | "InvalidToken"
+        | "TokenRefreshRequired" | "RequestExpired" | "MissingAuthenticationToken"
+        | "IncompleteSignature" | "InvalidSignatureException" | "NoCredentialProviders"
+        | "MissingAuthenticationTokenException" | "InvalidSecurity" | "UnauthorizedSSOTokenError"
+        | "OptInRequired" | "SubscriptionRequiredException" => Credentials,
+        "ValidationError" | "ValidationException" | "InvalidParameterValue"
+        | "InvalidParameterCombination" | "MissingParameter" | "InvalidParameter"
+        | "InvalidParameterValueException" | "InvalidParameterException"
+        | "MalformedPolicyDocument" | "MalformedPolicyDocumentException" | "InvalidInput"
+        | "InvalidRequest" | "InvalidRequestException" | "SerializationException"
+        | "InvalidArgument" | "MissingRequiredParameter" | "InvalidAction"
+        | "UnknownOperationException" | "InvalidQueryParameter" | "MalformedQueryString"
+        | "InvalidParameterType" | "InvalidBucketName" | "DryRunOperation" => Validation,
+        "RequestTimeout" | "RequestTimeoutException" => Connectivity,
+        "LimitExceeded" | "LimitExceededException" | "ServiceLimitExceeded"
+        | "ServiceQuotaExceededException" | "TooManyBuckets" | "CodeStorageExceededException"
+        | "QuotaExceeded" | "MaxSpotInstanceCountExceeded" | "ResourceLimitExceeded"
+        | "ResourceLimitExceededException" | "VolumeLimitExceeded" | "ConcurrentInvocationLimitExceeded"
+        | "InstanceQuotaExceeded" | "StorageQuotaExceeded" | "DBInstanceQuotaExceeded" => Quota,
+        _ => return category_by_shape(c),
+    };
+    Some(exact)
+}
+
+fn category_by_shape(c: &str) -> Option<Category> {
+    use Category::*;
+    if c.starts_with("TooMany") && !c.contains("Request") {
+        // TooManyLoadBalancers, TooManyTargetGroups, TooManyListeners, …
+        return Some(Quota);
+    }
+    if c.ends_with("LimitExceeded") || c.ends_with("LimitExceededException") || c.ends_with("QuotaExceeded")
+        || c.ends_with("QuotaExceededException") || c.ends_with("QuotaExceededFault")
+    {
+        if c.contains("Request") || c.contains("Rate") {
+            return Some(Throttling);
+        }
+        return Some(Quota);
+    }
+    if c.ends_with("AccessDenied") || c.ends_with("AccessDeniedException") {
+        return Some(Authorization);
+    }
+    if c.starts_with("Throttl") || c.ends_with("ThrottlingException") || c.ends_with("ThrottledException") {
+        return Some(Throttling);
+    }
+    if c.starts_with("Insufficient") && c.contains("Capacity") {
+        return Some(Capacity);
+    }
+    if c.starts_with("InvalidParameter") || c.ends_with("ValidationException") || c.ends_with(".Malformed") {
+        return Some(Validation);
+    }
+    None
+}
+
+/// CLI service name for an SDK service id or IAM prefix ("EC2" → ec2, "Service Quotas" →
+/// service-quotas, "elasticloadbalancing" → elbv2 is left alone: callers only display it).
+pub fn cli_service(id: &str) -> String {
+    let lower = id.trim().to_ascii_lowercase();
+    match lower.as_str() {
+        "s3api" => "s3".into(),
+        "servicequotas" | "service quotas" => "service-quotas".into(),
+        "states" | "sfn" => "stepfunctions".into(),
+        "cloudwatch logs" => "logs".into(),
+        "elastic load balancing v2" => "elbv2".into(),
+        "elastic load balancing" => "elb".into(),
+        "auto scaling" => "autoscaling".into(),
+        "ecr" => "ecr".into(),
+        _ => lower.replace(' ', "-"),
+    }
+}
+
+/// The IAM action prefix for a CLI service name.
+pub fn iam_prefix(service: &str) -> String {
+    match service {
+        "s3api" | "s3" => "s3",
+        "service-quotas" => "servicequotas",
+        "stepfunctions" => "states",
+        "elbv2" | "elb" => "elasticloadbalancing",
+        "logs" => "logs",
+        "cognito-idp" => "cognito-idp",
+        "application-autoscaling" => "application-autoscaling",
+        "ssm-incidents" => "ssm-incidents",
+        "opensearch" | "es" => "es",
+        "emr" => "elasticmapreduce",
+        "sesv2" | "ses" => "ses",
+        "apigateway" | "apigatewayv2" => "apigateway",
+        "resourcegroupstaggingapi" => "tag",
+        "configservice" => "config",
+        "deploy" => "codedeploy",
+        "kinesisanalyticsv2" => "kinesisanalytics",
+        "dynamodbstreams" => "dynamodb",
+        other => other,
+    }
+    .to_string()
+}
+
+/// The IAM action an operation needs, where the name differs from the operation.
+pub fn action_for(service: &str, operation: &str) -> String {
+    let prefix = iam_prefix(service);
+    let action = match (prefix.as_str(), operation) {
+        ("s3", "HeadObject") => "GetObject",
+        ("s3", "HeadBucket" | "ListObjectsV2" | "ListObjects") => "ListBucket",
+        ("s3", "ListBuckets") => "ListAllMyBuckets",
+        ("s3", "ListObjectVersions") => "ListBucketVersions",
+        ("s3", "CreateMultipartUpload" | "UploadPart" | "CompleteMultipartUpload") => "PutObject",
+        ("s3", "UploadPartCopy" | "CopyObject") => "PutObject",
+        ("s3", "DeleteObjects") => "DeleteObject",
+        ("s3", "GetBucketLocation") => "GetBucketLocation",
+        ("s3", "ListMultipartUploads") => "ListBucketMultipartUploads",
+        ("s3", "ListParts") => "ListMultipartUploadParts",
+        ("s3", "GetObjectAttributes") => "GetObjectAttributes",
+        ("s3", "GetBucketEncryption") => "GetEncryptionConfiguration",
+        ("s3", "PutBucketEncryption") => "PutEncryptionConfiguration",
+        ("s3", "GetPublicAccessBlock") => "GetBucketPublicAccessBlock",
+        ("s3", "PutPublicAccessBlock") => "PutBucketPublicAccessBlock",
+        ("s3", "GetBucketOwnershipControls") => "GetBucketOwnershipControls",
+        ("lambda", "Invoke" | "InvokeAsync" | "InvokeWithResponseStream") => "InvokeFunction",
+        ("servicequotas", "GetAWSDefaultServiceQuota") => "GetAWSDefaultServiceQuota",
+        (_, op) => op,
+    };
+    format!("{prefix}:{action}")
+}
+
+/// Operations whose denial is a trust-policy question rather than a permission question.
+pub fn is_assume_role(operation_or_action: &str) -> bool {
+    let a = operation_or_action.rsplit(':').next().unwrap_or("");
+    matches!(
+        a,
+        "AssumeRole" | "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML" | "TagSession" | "SetSourceIdentity"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_shapes() {
+        assert_eq!(category_of("VcpuLimitExceeded"), Some(Category::Quota));
+        assert_eq!(category_of("RequestLimitExceeded"), Some(Category::Throttling));
+        assert_eq!(category_of("TooManyLoadBalancers"), Some(Category::Quota));
+        assert_eq!(category_of("TooManyRequestsException"), Some(Category::Throttling));
+        assert_eq!(category_of("InsufficientInstanceCapacity"), Some(Category::Capacity));
+        assert_eq!(category_of("NoSuchBucket"), None);
+    }
+
+    #[test]
+    fn actions() {
+        assert_eq!(action_for("s3", "HeadObject"), "s3:GetObject");
+        assert_eq!(action_for("ec2", "RunInstances"), "ec2:RunInstances");
+        assert_eq!(action_for("service-quotas", "GetServiceQuota"), "servicequotas:GetServiceQuota");
+        assert_eq!(cli_service("Service Quotas"), "service-quotas");
+    }
+}

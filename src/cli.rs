@@ -1,0 +1,200 @@
+//! awsx's own commands. Only reached when the first argument is a reserved name, so that
+//! clap never sees (and never rejects) an aws command line.
+
+use std::ffi::OsString;
+use std::io::Read;
+
+use anyhow::{Context, Result, bail};
+use clap::{CommandFactory, Parser, Subcommand};
+
+/// Names that are awsx's, not aws's. A test checks none is an aws command in v1 or v2.
+pub const RESERVED: [&str; 7] = ["explain", "decode", "quota", "init", "doctor", "completions", "awsx"];
+
+const ENV_HELP: &str = "\
+Wrap mode: `awsx <any aws arguments>` runs the real aws with them untouched; when it fails,
+awsx prints a diagnosis on stderr after aws's own output. Alias aws to awsx with
+`eval \"$(awsx init bash)\"` (or zsh; `awsx init fish | source`).
+
+Environment (awsx takes no aws flags; its settings are all AWSX_* variables):
+  AWSX_AWS_CLI=PATH          the real aws to run (default: first aws on PATH that is not awsx)
+  AWSX_DIAGNOSE=on|offline|off
+                             on (default): read the error and ask AWS follow-up questions;
+                             offline: read the error only, no AWS calls; off: do nothing
+  AWSX_REPORT=text|json      report format on stderr in wrap mode (default text)
+  AWSX_REPORT_FILE=PATH      also write the JSON report to PATH
+  AWSX_TIMEOUT=SECONDS       deadline for all AWS look-ups together (default 4)
+  AWSX_DIAGNOSE_PROFILE=P    run the look-ups with profile P instead of the failed command's
+  NO_COLOR / CLICOLOR_FORCE  colour off / on regardless of the terminal
+
+awsx's own help and version: `awsx awsx --help`, `awsx awsx --version`
+(`aws --version` and `aws help` stay aws's).";
+
+#[derive(Parser, Debug)]
+#[command(name = "awsx", version, about = "The AWS CLI that tells you why a command failed", after_help = ENV_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Explain an AWS error text (a CLI error, Terraform/CI log, SDK traceback, CloudFormation event, DecodedMessage)
+    Explain {
+        /// File to read; `-` or nothing reads stdin
+        file: Option<String>,
+        /// Print the JSON report (schema 1)
+        #[arg(long)]
+        json: bool,
+        /// Read the text only; make no AWS calls
+        #[arg(long)]
+        offline: bool,
+        /// Profile for the look-ups
+        #[arg(long)]
+        profile: Option<String>,
+        /// Region for the look-ups
+        #[arg(long)]
+        region: Option<String>,
+        /// Endpoint for the look-ups (an emulator or proxy)
+        #[arg(long)]
+        endpoint_url: Option<String>,
+    },
+    /// Decode an encoded authorization failure message through STS and analyse it
+    Decode {
+        /// The blob, a whole error text containing it, a file, or `-` for stdin
+        message: Option<String>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        profile: Option<String>,
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        endpoint_url: Option<String>,
+    },
+    /// List a service's quotas (applied, default, usage), or show one quota in full
+    Quota {
+        /// Service Quotas service code: ec2, vpc, lambda, iam, s3, …
+        service: String,
+        /// Words to filter quota names by, or a quota code (L-…) to show one quota
+        filter: Vec<String>,
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        profile: Option<String>,
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        endpoint_url: Option<String>,
+    },
+    /// Print shell integration that makes `aws` run awsx: eval "$(awsx init zsh)"
+    Init {
+        #[arg(value_enum)]
+        shell: InitShell,
+    },
+    /// Check the setup: which aws runs, loop check, identity and diagnosis permissions
+    Doctor {
+        #[arg(long)]
+        profile: Option<String>,
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        endpoint_url: Option<String>,
+    },
+    /// Print completions for awsx's own commands
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// awsx's own help and version: `awsx awsx --help`, `awsx awsx --version`
+    Awsx,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum InitShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+pub const BASH_INIT: &str = include_str!("../shell/awsx.bash");
+pub const ZSH_INIT: &str = include_str!("../shell/awsx.zsh");
+pub const FISH_INIT: &str = include_str!("../shell/awsx.fish");
+
+/// Reads FILE, `-` or stdin, refusing binary garbage and absurd sizes with one line.
+pub fn read_input(file: Option<&str>) -> Result<String> {
+    const MAX: u64 = 256 * 1024 * 1024;
+    let mut bytes = Vec::new();
+    match file {
+        None | Some("-") => {
+            std::io::stdin().take(MAX).read_to_end(&mut bytes).context("reading stdin")?;
+        }
+        Some(path) => {
+            let f = std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?;
+            f.take(MAX).read_to_end(&mut bytes).with_context(|| format!("cannot read {path}"))?;
+        }
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        bail!("empty input: give an error text as FILE or on stdin");
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+pub fn run(args: Vec<OsString>) -> Result<i32> {
+    let mut argv = vec![OsString::from("awsx")];
+    // `awsx awsx --help` → clap sees `awsx --help`.
+    if args.first().is_some_and(|a| a == "awsx") {
+        argv.extend(args.into_iter().skip(1));
+        if argv.len() == 1 {
+            argv.push("--help".into());
+        }
+    } else {
+        argv.extend(args);
+    }
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return Ok(code);
+        }
+    };
+    match cli.command {
+        Command::Explain { file, json, offline, profile, region, endpoint_url } => {
+            let text = read_input(file.as_deref())?;
+            let target = crate::probe::Target { profile, region, endpoint_url, ..Default::default() };
+            crate::diagnose::explain(&text, json, offline, target)
+        }
+        Command::Decode { message, json, profile, region, endpoint_url } => {
+            let target = crate::probe::Target { profile, region, endpoint_url, ..Default::default() };
+            crate::diagnose::decode(message.as_deref(), json, target)
+        }
+        Command::Quota { service, filter, json, profile, region, endpoint_url } => {
+            let target = crate::probe::Target { profile, region, endpoint_url, ..Default::default() };
+            crate::quota_cmd::run(&service, &filter, json, target)
+        }
+        Command::Init { shell } => {
+            print!(
+                "{}",
+                match shell {
+                    InitShell::Bash => BASH_INIT,
+                    InitShell::Zsh => ZSH_INIT,
+                    InitShell::Fish => FISH_INIT,
+                }
+            );
+            Ok(0)
+        }
+        Command::Doctor { profile, region, endpoint_url } => {
+            let target = crate::probe::Target { profile, region, endpoint_url, ..Default::default() };
+            crate::doctor::run(target)
+        }
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "awsx", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Awsx => {
+            let _ = Cli::command().print_help();
+            Ok(0)
+        }
+    }
+}

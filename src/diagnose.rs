@@ -1,0 +1,349 @@
+//! The diagnosis flow: classify → plan and run probes under one deadline → advise → render.
+
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use crate::advise::{Advice, advise};
+use crate::classify::classify;
+use crate::failure::{Category, Cause, Failure};
+use crate::findings::{Findings, ProbeRecord};
+use crate::invocation::Invocation;
+use crate::probe::{self, Target};
+use crate::report;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Off,
+    Offline,
+    On,
+}
+
+pub fn mode_from_env() -> Mode {
+    match std::env::var("AWSX_DIAGNOSE").unwrap_or_default().trim().to_ascii_lowercase().as_str() {
+        "off" | "0" | "false" | "no" => Mode::Off,
+        "offline" => Mode::Offline,
+        _ => Mode::On,
+    }
+}
+
+/// Whether the text said anything awsx recognised.
+fn recognised(f: &Failure) -> bool {
+    f.error_code.is_some() || f.problem.is_some() || f.authorization.is_some() || f.category != Category::Other
+}
+
+/// Wrap mode, after aws failed: the report on stderr, after aws's bytes. Never fails loudly.
+pub fn after_failure(inv: &Invocation, stderr_text: &str) {
+    let mode = mode_from_env();
+    if mode == Mode::Off {
+        return;
+    }
+    let f = classify(stderr_text, Some(inv));
+    // aws already printed its usage text; a report would only repeat it.
+    if !recognised(&f) || f.problem.as_deref() == Some("usage") {
+        return;
+    }
+    let fx = if mode == Mode::On && worth_probing(&f) {
+        run_probes(&f, &Target::from_invocation(inv), true)
+    } else {
+        Findings::default()
+    };
+    let advice = advise(&f, &fx);
+    let json = report::json(&f, &fx, &advice);
+    if let Some(path) = std::env::var_os("AWSX_REPORT_FILE").filter(|p| !p.is_empty()) {
+        if let Err(e) = std::fs::write(&path, format!("{json:#}\n")) {
+            eprintln!("awsx: cannot write AWSX_REPORT_FILE {}: {e}", path.to_string_lossy());
+        }
+    }
+    let mut err = std::io::stderr().lock();
+    let as_json = std::env::var("AWSX_REPORT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
+    let out = if as_json {
+        format!("{json}\n")
+    } else {
+        report::text(&f, &advice, report::colour_enabled(std::io::stderr().is_terminal()))
+    };
+    let _ = err.write_all(out.as_bytes());
+    let _ = err.flush();
+}
+
+/// Whether asking AWS can add anything to what the text says.
+pub fn worth_probing(f: &Failure) -> bool {
+    match f.category {
+        Category::Authorization | Category::Trust => true,
+        Category::Quota => f.quota.as_ref().is_some_and(|q| q.managed),
+        _ => false,
+    }
+}
+
+/// Runs the probes on a current-thread runtime with a progress line on a terminal.
+pub fn run_probes(f: &Failure, target: &Target, progress: bool) -> Findings {
+    let deadline = Instant::now() + probe::deadline_from_env();
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            let mut fx = Findings::default();
+            fx.records.push(failed("runtime", &e.to_string()));
+            return fx;
+        }
+    };
+    let show = progress && std::io::stderr().is_terminal();
+    rt.block_on(async {
+        let work = probe_all(f, target, deadline);
+        tokio::pin!(work);
+        if !show {
+            return work.await;
+        }
+        tokio::select! {
+            fx = &mut work => fx,
+            _ = tokio::time::sleep(Duration::from_millis(300)) => {
+                let _ = write!(std::io::stderr(), "awsx: asking AWS…");
+                let fx = work.await;
+                // Erase the indicator entirely before the report.
+                let _ = write!(std::io::stderr(), "\r\x1b[2K");
+                fx
+            }
+        }
+    })
+}
+
+fn failed(probe: &str, summary: &str) -> ProbeRecord {
+    ProbeRecord {
+        probe: probe.to_string(),
+        ok: false,
+        summary: summary.to_string(),
+        error_code: None,
+        denied: false,
+        timed_out: false,
+        ms: None,
+    }
+}
+
+/// Plans and runs every probe that applies, concurrently, under `deadline`.
+pub async fn probe_all(f: &Failure, target: &Target, deadline: Instant) -> Findings {
+    let mut fx = Findings::default();
+    let s = match probe::session(target, deadline).await {
+        Ok(s) => s,
+        Err(e) => {
+            fx.records.push(failed("credentials", &e));
+            return fx;
+        }
+    };
+    fx.diagnose_profile = s.diagnose_profile.clone();
+    let auth = f.authorization.clone().unwrap_or_default();
+    let is_auth = matches!(f.category, Category::Authorization | Category::Trust);
+
+    let caller = probe::sts::caller(&s);
+    let decode = async {
+        match (&auth.encoded_message, auth.encoded_truncated, &auth.decoded) {
+            (Some(blob), false, None) if is_auth => Some(probe::sts::decode(&s, blob).await),
+            _ => None,
+        }
+    };
+    let quota = async {
+        match &f.quota {
+            Some(q) if q.managed => Some(probe::quotas::quota(&s, &q.service_code, &q.quota_code).await),
+            _ => None,
+        }
+    };
+    let role = async {
+        let wanted = if auth.cause == Cause::Passrole || f.category == Category::Trust {
+            f.context.role_arn.clone().or_else(|| auth.resource.clone().filter(|r| r.contains(":role/")))
+        } else {
+            None
+        };
+        match wanted {
+            Some(r) if is_auth => Some(probe::iam::role(&s, &r).await),
+            _ => None,
+        }
+    };
+    let (caller, decode, quota, role) = tokio::join!(caller, decode, quota, role);
+    let (c, rec) = caller;
+    fx.caller = c;
+    fx.records.push(rec);
+    if let Some((d, rec)) = decode {
+        fx.decoded = d;
+        fx.records.push(rec);
+    }
+    if let Some((q, recs)) = quota {
+        fx.quota = Some(q);
+        fx.records.extend(recs);
+    }
+    if let Some((r, rec)) = role {
+        fx.role = r;
+        fx.records.push(rec);
+    }
+    if !is_auth {
+        return fx;
+    }
+
+    // Second round: what the decoded message and the caller tell us to look at.
+    let mut a = auth.clone();
+    if let Some(d) = &fx.decoded {
+        let prefix = f.service.as_deref().map(crate::classify::codes::iam_prefix);
+        crate::classify::decoded::apply(d, &mut a, prefix.as_deref());
+    }
+    let principal = a.principal.clone().or_else(|| fx.caller.as_ref().map(|c| c.arn.clone()));
+    let account = fx.caller.as_ref().map(|c| c.account.clone());
+    let action = a.action.clone();
+    let s3_resource = f.context.bucket.as_ref().map(|b| match &f.context.key {
+        Some(k) if action.as_deref() != Some("s3:ListBucket") => format!("arn:aws:s3:::{b}/{k}"),
+        _ => format!("arn:aws:s3:::{b}"),
+    });
+    let resource = a.resource.clone().or(s3_resource);
+    let simulate = async {
+        match (&principal, &action) {
+            (Some(p), Some(act)) if p.starts_with("arn:") && f.category != Category::Trust => {
+                let src = crate::advise::role_arn_for(p);
+                Some(probe::iam::simulate(&s, &src, act, resource.as_deref(), &a.conditions).await)
+            }
+            _ => None,
+        }
+    };
+    let bucket = async {
+        match &f.context.bucket {
+            Some(b) => {
+                let denied = action.as_deref().map(|act| probe::s3::Denied {
+                    principal: principal.as_deref(),
+                    account: account.as_deref(),
+                    action: act,
+                    resource: resource.as_deref(),
+                });
+                Some(probe::s3::bucket(&s, b, denied).await)
+            }
+            None => None,
+        }
+    };
+    let (sim, bucket) = tokio::join!(simulate, bucket);
+    if let Some((sim, rec)) = sim {
+        fx.simulation = sim;
+        fx.records.push(rec);
+    }
+    if let Some((b, recs)) = bucket {
+        fx.bucket = Some(b);
+        fx.records.extend(recs);
+    }
+    // Third: the KMS key (named on the command line, in the error, or the bucket's default).
+    let key = f
+        .context
+        .kms_key
+        .clone()
+        .or_else(|| resource.clone().filter(|r| r.contains(":kms:")))
+        .or_else(|| fx.bucket.as_ref().and_then(|b| b.kms_key.clone()))
+        .filter(|_| a.cause == Cause::Kms || fx.bucket.as_ref().is_some_and(|b| b.kms_key.is_some()));
+    if let Some(k) = key {
+        let kms_action = action.clone().filter(|x| x.starts_with("kms:")).or_else(|| {
+            Some(if f.operation.as_deref().is_some_and(|o| o.starts_with("Put") || o.contains("Upload")) {
+                "kms:GenerateDataKey".to_string()
+            } else {
+                "kms:Decrypt".to_string()
+            })
+        });
+        let (facts, recs) = probe::kms::key(&s, &k, principal.as_deref(), account.as_deref(), kms_action.as_deref()).await;
+        fx.key = Some(facts);
+        fx.records.extend(recs);
+    }
+    fx
+}
+
+/// Whether this machine has any AWS credential configuration to try (so that `explain`
+/// on a fresh machine does not sit in the credential chain's instance-metadata probe).
+fn credentials_configured(target: &Target) -> bool {
+    let env = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    if target.profile.is_some() || env("AWSX_DIAGNOSE_PROFILE") || env("AWS_ACCESS_KEY_ID") || env("AWS_PROFILE")
+        || env("AWS_WEB_IDENTITY_TOKEN_FILE") || env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        || env("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+    {
+        return true;
+    }
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let file = |var: &str, rel: &str| {
+        std::env::var_os(var)
+            .map(std::path::PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(rel)))
+            .is_some_and(|p| p.exists())
+    };
+    file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials") || file("AWS_CONFIG_FILE", ".aws/config")
+}
+
+/// `awsx explain`: a saved text, report on stdout.
+pub fn explain(text: &str, json: bool, offline: bool, target: Target) -> Result<i32> {
+    let mut f = classify(text, None);
+    if f.context.profile.is_none() {
+        f.context.profile = target.profile.clone();
+    }
+    if f.context.region.is_none() {
+        f.context.region = target.region.clone();
+    }
+    let mut fx = Findings::default();
+    if !offline && mode_from_env() == Mode::On && worth_probing(&f) {
+        if credentials_configured(&target) {
+            fx = run_probes(&f, &target, true);
+        } else {
+            fx.records.push(failed("credentials", "no AWS credentials configured on this machine: offline diagnosis only"));
+        }
+    }
+    print_report(&f, &fx, &advise(&f, &fx), json);
+    Ok(0)
+}
+
+fn print_report(f: &Failure, fx: &Findings, advice: &Advice, json: bool) {
+    let mut out = std::io::stdout().lock();
+    let s = if json {
+        format!("{:#}\n", report::json(f, fx, advice))
+    } else {
+        report::text(f, advice, report::colour_enabled(std::io::stdout().is_terminal()))
+    };
+    let _ = out.write_all(s.as_bytes());
+}
+
+/// `awsx decode`: the blob (bare, inside an error text, wrapped, from a file or stdin).
+pub fn decode(message: Option<&str>, json: bool, target: Target) -> Result<i32> {
+    let text = match message {
+        Some(m) if m != "-" && !std::path::Path::new(m).is_file() => m.to_string(),
+        other => crate::cli::read_input(other)?,
+    };
+    let mut f = classify(&text, None);
+    let blob = match f.authorization.as_ref().and_then(|a| a.encoded_message.clone()) {
+        Some(b) => b,
+        None => {
+            let t = text.trim();
+            if t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c.is_whitespace()) {
+                anyhow::bail!("no encoded authorization message found in the input");
+            }
+            t.split_whitespace().collect::<String>()
+        }
+    };
+    let mut auth = f.authorization.clone().unwrap_or_default();
+    auth.encoded_message = Some(blob.clone());
+    f.category = Category::Authorization;
+    f.authorization = Some(auth.clone());
+    let deadline = Instant::now() + probe::deadline_from_env();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let fx = rt.block_on(async {
+        let mut fx = Findings::default();
+        let s = match probe::session(&target, deadline).await {
+            Ok(s) => s,
+            Err(e) => {
+                fx.records.push(failed("credentials", &e));
+                return fx;
+            }
+        };
+        let (d, rec) = probe::sts::decode(&s, &blob).await;
+        fx.decoded = d;
+        fx.records.push(rec);
+        fx
+    });
+    let Some(decoded) = fx.decoded.clone() else {
+        let why = fx.records.last().map(|r| r.summary.clone()).unwrap_or_default();
+        anyhow::bail!("could not decode: {why}");
+    };
+    let mut a = auth;
+    crate::classify::decoded::apply(&decoded, &mut a, None);
+    f.authorization = Some(a);
+    if !json {
+        println!("{}", serde_json::to_string_pretty(&decoded).unwrap_or_default());
+    }
+    print_report(&f, &fx, &advise(&f, &fx), json);
+    Ok(0)
+}

@@ -1,0 +1,116 @@
+//! What the probes learned from AWS: plain data for `advise` and the report.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// One probe's outcome, as listed in the JSON report's `findings`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ProbeRecord {
+    /// The AWS API asked, e.g. `sts:DecodeAuthorizationMessage`.
+    pub probe: String,
+    pub ok: bool,
+    /// One line: what it answered, or why it could not (denied, timed out, no credentials).
+    pub summary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    /// The probe was refused for lack of permission (so AWSX_DIAGNOSE_PROFILE may help).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub denied: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub timed_out: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Caller {
+    pub arn: String,
+    pub account: String,
+    pub user_id: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Simulation {
+    pub action: String,
+    pub resource: String,
+    /// allowed | explicitDeny | implicitDeny
+    pub decision: String,
+    /// (policy id, policy type) of matched statements.
+    pub matched: Vec<(String, String)>,
+    pub boundary_allows: Option<bool>,
+    pub organizations_allows: Option<bool>,
+    pub missing_context: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct RoleInfo {
+    pub name: String,
+    pub arn: Option<String>,
+    pub exists: Option<bool>,
+    pub trust_policy: Option<Value>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct QuotaValues {
+    pub value: Option<f64>,
+    pub default_value: Option<f64>,
+    pub usage: Option<f64>,
+    pub adjustable: Option<bool>,
+    pub unit: Option<String>,
+    pub name: Option<String>,
+    /// Pending or open increase requests: (status, desired value, created).
+    pub pending: Vec<(String, Option<f64>, Option<String>)>,
+    /// Service Quotas does not manage this quota (NoSuchResource).
+    pub unmanaged: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct BucketFacts {
+    pub bucket: String,
+    pub exists: Option<bool>,
+    pub region: Option<String>,
+    pub policy: Option<Value>,
+    pub policy_denied: bool,
+    pub no_policy: bool,
+    pub is_public: Option<bool>,
+    pub public_access_block: Option<Value>,
+    pub ownership: Option<String>,
+    pub encryption: Option<Value>,
+    pub kms_key: Option<String>,
+    /// Policy analysis lines for the denied principal/action/resource.
+    pub analysis: Vec<String>,
+    pub verdict: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct KeyFacts {
+    pub key: String,
+    pub arn: Option<String>,
+    pub account: Option<String>,
+    pub state: Option<String>,
+    pub manager: Option<String>,
+    pub policy: Option<Value>,
+    pub analysis: Vec<String>,
+    pub verdict: Option<String>,
+    pub grants: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Findings {
+    pub records: Vec<ProbeRecord>,
+    pub caller: Option<Caller>,
+    pub decoded: Option<Value>,
+    pub simulation: Option<Simulation>,
+    pub role: Option<RoleInfo>,
+    pub quota: Option<QuotaValues>,
+    pub bucket: Option<BucketFacts>,
+    pub key: Option<KeyFacts>,
+    /// The profile the probes ran with, when not the failed command's (AWSX_DIAGNOSE_PROFILE).
+    pub diagnose_profile: Option<String>,
+}
+
+impl Findings {
+    pub fn denied_probes(&self) -> impl Iterator<Item = &ProbeRecord> {
+        self.records.iter().filter(|r| r.denied)
+    }
+}

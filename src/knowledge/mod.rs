@@ -1,0 +1,3 @@
+//! Data tables the classifier and advice draw on, with sources in docs/.
+
+pub mod quotas;

@@ -1,0 +1,279 @@
+//! Asking AWS the follow-up questions. One file per question; this file builds the SDK
+//! configuration the way the failed command saw it, and bounds everything by a deadline.
+//!
+//! Measured pitfalls handled here (docs/FACTS): the SDK has no default read or operation
+//! timeout; standard retries cost seconds on unreachable endpoints; concurrent calls each
+//! re-run a failing credential chain; `AWS_CA_BUNDLE` is ignored unless wired in; S3 needs
+//! path style for a `localhost` endpoint; the `[services]` key for Service Quotas differs.
+
+pub mod iam;
+pub mod kms;
+pub mod quotas;
+pub mod s3;
+pub mod sts;
+
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+
+use crate::findings::ProbeRecord;
+
+/// Where and as whom the probes run: the failed command's settings.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub ca_bundle: Option<String>,
+    pub no_verify_ssl: bool,
+}
+
+impl Target {
+    pub fn from_invocation(inv: &crate::invocation::Invocation) -> Target {
+        Target {
+            profile: inv.profile.clone(),
+            region: inv.region.clone(),
+            endpoint_url: inv.endpoint_url.clone(),
+            ca_bundle: inv.ca_bundle.clone(),
+            no_verify_ssl: inv.no_verify_ssl,
+        }
+    }
+}
+
+/// The deadline for all probes together: `AWSX_TIMEOUT` seconds (default 4).
+pub fn deadline_from_env() -> Duration {
+    std::env::var("AWSX_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map(|s| Duration::from_secs_f64(s.min(600.0)))
+        .unwrap_or(Duration::from_secs(4))
+}
+
+/// A ready SDK configuration with credentials resolved once.
+pub struct Session {
+    pub conf: SdkConfig,
+    pub target: Target,
+    pub deadline: Instant,
+    /// The profile used when AWSX_DIAGNOSE_PROFILE replaced the command's.
+    pub diagnose_profile: Option<String>,
+}
+
+/// Reads the CA bundle the CLI would use: `--ca-bundle`, `AWS_CA_BUNDLE`, the profile's
+/// `ca_bundle` (the SDK ignores all three).
+fn ca_bundle(target: &Target) -> Option<String> {
+    target
+        .ca_bundle
+        .clone()
+        .or_else(|| std::env::var("AWS_CA_BUNDLE").ok().filter(|v| !v.is_empty()))
+        .or_else(|| profile_setting(target.profile.as_deref(), "ca_bundle"))
+}
+
+/// One key of the active profile in ~/.aws/config (enough for `ca_bundle`; the SDK reads
+/// everything else itself).
+fn profile_setting(profile: Option<&str>, key: &str) -> Option<String> {
+    let path = std::env::var_os("AWS_CONFIG_FILE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".aws/config")))?;
+    let text = std::fs::read_to_string(path).ok()?;
+    let profile = profile
+        .map(str::to_string)
+        .or_else(|| std::env::var("AWS_PROFILE").ok())
+        .unwrap_or_else(|| "default".into());
+    let wanted = if profile == "default" { "[default]".to_string() } else { format!("[profile {profile}]") };
+    let mut inside = false;
+    for line in text.lines() {
+        let l = line.trim();
+        if l.starts_with('[') {
+            inside = l == wanted || (profile == "default" && l == "[profile default]");
+            continue;
+        }
+        if inside {
+            if let Some((k, v)) = l.split_once('=') {
+                if k.trim() == key {
+                    return Some(v.trim().to_string());
+                }
+            }
+        }
+    }
+    None
+}
+
+fn http_client(target: &Target) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient, String> {
+    use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore, rustls_provider::CryptoMode};
+    let mut trust = TrustStore::default();
+    if let Some(path) = ca_bundle(target) {
+        let pem = std::fs::read(&path).map_err(|e| format!("cannot read CA bundle {path}: {e}"))?;
+        trust = trust.with_pem_certificate(pem);
+    }
+    let ctx = TlsContext::builder().with_trust_store(trust).build().map_err(|e| e.to_string())?;
+    Ok(aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .tls_context(ctx)
+        .build_https())
+}
+
+/// Loads configuration and resolves credentials once, within the deadline.
+pub async fn session(target: &Target, deadline: Instant) -> Result<Session, String> {
+    let diagnose_profile = std::env::var("AWSX_DIAGNOSE_PROFILE").ok().filter(|p| !p.is_empty());
+    let mut target = target.clone();
+    if let Some(p) = &diagnose_profile {
+        target.profile = Some(p.clone());
+    }
+    if target.no_verify_ssl {
+        return Err("the command used --no-verify-ssl; awsx does not make unverified TLS calls".into());
+    }
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(remaining.min(Duration::from_secs(2)))
+        .read_timeout(remaining)
+        .operation_timeout(remaining)
+        .operation_attempt_timeout(remaining)
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client(&target)?)
+        .timeout_config(timeouts)
+        .retry_config(RetryConfig::standard().with_max_attempts(1));
+    if let Some(p) = &target.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = &target.region {
+        loader = loader.region(Region::new(r.clone()));
+    }
+    if let Some(u) = &target.endpoint_url {
+        loader = loader.endpoint_url(u);
+    }
+    let conf = tokio::time::timeout(remaining, loader.load())
+        .await
+        .map_err(|_| "loading the AWS configuration did not finish in time".to_string())?;
+    let provider = conf.credentials_provider().ok_or("no credentials provider configured")?;
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    let creds = tokio::time::timeout(remaining, provider.provide_credentials())
+        .await
+        .map_err(|_| "resolving credentials did not finish in time".to_string())?
+        .map_err(|e| format!("no usable credentials: {}", first_line(&e.to_string())))?;
+    let has_region = conf.region().is_some();
+    let mut builder = conf.to_builder().credentials_provider(SharedCredentialsProvider::new(creds));
+    if !has_region {
+        // Global services still need a signing region; the CLI would have failed first
+        // for regional ones.
+        builder.set_region(Some(Region::new("us-east-1")));
+    }
+    Ok(Session { conf: builder.build(), target, deadline, diagnose_profile })
+}
+
+pub fn first_line(s: &str) -> String {
+    crate::sanitize::inert_line(s.lines().next().unwrap_or(""))
+}
+
+impl Session {
+    pub fn remaining(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// Runs one SDK call under the deadline and turns its result into a record.
+    pub async fn call<T, E, F>(&self, probe: &str, fut: F) -> (Option<T>, ProbeRecord)
+    where
+        F: std::future::Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let start = Instant::now();
+        let mut rec = ProbeRecord {
+            probe: probe.to_string(),
+            ok: false,
+            summary: String::new(),
+            error_code: None,
+            denied: false,
+            timed_out: false,
+            ms: None,
+        };
+        let res = tokio::time::timeout(self.remaining(), fut).await;
+        rec.ms = Some(start.elapsed().as_millis() as u64);
+        match res {
+            Err(_) => {
+                rec.timed_out = true;
+                rec.summary = format!("no answer within the deadline (AWSX_TIMEOUT={}s)", deadline_from_env().as_secs_f64());
+                (None, rec)
+            }
+            Ok(Ok(v)) => {
+                rec.ok = true;
+                rec.summary = "ok".into();
+                (Some(v), rec)
+            }
+            Ok(Err(e)) => {
+                let (code, msg) = describe_sdk_error(&e);
+                rec.denied = code.as_deref().is_some_and(is_denied_code);
+                rec.timed_out = matches!(e, SdkError::TimeoutError(_))
+                    || msg.contains("timeout") || msg.contains("timed out");
+                rec.summary = match &code {
+                    Some(c) if rec.denied => format!("denied ({c}): this identity may not call {probe}"),
+                    Some(c) => format!("{c}: {msg}"),
+                    None => msg,
+                };
+                rec.error_code = code;
+                (None, rec)
+            }
+        }
+    }
+}
+
+pub fn is_denied_code(code: &str) -> bool {
+    matches!(code, "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "Forbidden" | "403")
+}
+
+/// (error code, one-line message) for an SDK error.
+pub fn describe_sdk_error<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    e: &SdkError<E, HttpResponse>,
+) -> (Option<String>, String) {
+    match e {
+        SdkError::ServiceError(se) => {
+            let err = se.err();
+            let status = se.raw().status().as_u16();
+            let code = err.code().map(str::to_string).or_else(|| (status == 403).then(|| "403".to_string()));
+            let msg = err.message().map(first_line).unwrap_or_else(|| format!("HTTP {status}"));
+            (code, msg)
+        }
+        SdkError::TimeoutError(_) => (None, "timed out".into()),
+        other => {
+            let full = aws_smithy_types::error::display::DisplayErrorContext(other).to_string();
+            (None, first_line(&full))
+        }
+    }
+}
+
+/// The endpoint a `[services NAME]` section gives one service in the CLI's spelling
+/// (`service_quotas`), which the Rust SDK does not read.
+pub fn services_endpoint(profile: Option<&str>, cli_key: &str) -> Option<String> {
+    let services = profile_setting(profile, "services")?;
+    let path = std::env::var_os("AWS_CONFIG_FILE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".aws/config")))?;
+    let text = std::fs::read_to_string(path).ok()?;
+    let header = format!("[services {services}]");
+    let mut inside = false;
+    let mut in_key = false;
+    for line in text.lines() {
+        let l = line.trim();
+        if l.starts_with('[') {
+            inside = l == header;
+            in_key = false;
+            continue;
+        }
+        if !inside || l.is_empty() {
+            continue;
+        }
+        let indented = line.starts_with([' ', '\t']);
+        let (k, v) = l.split_once('=').map(|(k, v)| (k.trim(), v.trim()))?;
+        if !indented {
+            in_key = k == cli_key;
+        } else if in_key && k == "endpoint_url" {
+            return Some(v.to_string());
+        }
+    }
+    None
+}
