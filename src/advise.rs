@@ -40,7 +40,10 @@ pub struct Advice {
 
 /// Quotes a value for a POSIX shell only when it needs it.
 pub fn sh(v: &str) -> String {
-    if !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c)) {
+    if !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c))
+    {
         v.to_string()
     } else {
         format!("'{}'", v.replace('\'', r"'\''"))
@@ -58,11 +61,18 @@ impl Builder<'_> {
     fn fact(&mut self, label: &str, value: impl Into<String>, evidence: Evidence) {
         let value = value.into();
         if !value.is_empty() {
-            self.facts.push(Fact { label: label.into(), value, evidence });
+            self.facts.push(Fact {
+                label: label.into(),
+                value,
+                evidence,
+            });
         }
     }
     fn step(&mut self, text: impl Into<String>, command: Option<String>) {
-        self.steps.push(NextStep { text: text.into(), command });
+        self.steps.push(NextStep {
+            text: text.into(),
+            command,
+        });
     }
     /// ` --profile P --region R` from the failed command, for commands to paste.
     fn scope(&self) -> String {
@@ -78,9 +88,20 @@ impl Builder<'_> {
 }
 
 pub fn advise(f: &Failure, fx: &Findings) -> Advice {
-    let mut b = Builder { f, fx, facts: Vec::new(), steps: Vec::new() };
+    let merged = merge(f, fx);
+    let f = &merged;
+    let mut b = Builder {
+        f,
+        fx,
+        facts: Vec::new(),
+        steps: Vec::new(),
+    };
     if let Some(code) = &f.error_code {
-        let op = f.operation.as_deref().map(|o| format!(" ({o})")).unwrap_or_default();
+        let op = f
+            .operation
+            .as_deref()
+            .map(|o| format!(" ({o})"))
+            .unwrap_or_default();
         b.fact("Error", format!("{code}{op}"), Evidence::Stated);
     }
     if let Some(c) = &fx.caller {
@@ -89,7 +110,11 @@ pub fn advise(f: &Failure, fx: &Findings) -> Advice {
             .as_ref()
             .map(|p| format!(" (looked up with AWSX_DIAGNOSE_PROFILE={p})"))
             .unwrap_or_default();
-        b.fact("Caller", format!("{} (account {}){via}", c.arn, c.account), Evidence::Fetched);
+        b.fact(
+            "Caller",
+            format!("{} (account {}){via}", c.arn, c.account),
+            Evidence::Fetched,
+        );
     }
     let headline = match f.category {
         Category::Authorization | Category::Trust => authorization(&mut b),
@@ -102,8 +127,16 @@ pub fn advise(f: &Failure, fx: &Findings) -> Advice {
         Category::Other => other(&mut b),
     };
     for r in fx.records.iter().filter(|r| !r.ok) {
-        let what = if r.timed_out { "did not answer in time" } else { "failed" };
-        b.fact("Look-up", format!("{} {what}: {}", r.probe, r.summary), Evidence::Fetched);
+        let what = if r.timed_out {
+            "did not answer in time"
+        } else {
+            "failed"
+        };
+        b.fact(
+            "Look-up",
+            format!("{} {what}: {}", r.probe, r.summary),
+            Evidence::Fetched,
+        );
     }
     if fx.diagnose_profile.is_none() {
         let denied: Vec<&str> = fx.denied_probes().map(|r| r.probe.as_str()).collect();
@@ -117,7 +150,30 @@ pub fn advise(f: &Failure, fx: &Findings) -> Advice {
             );
         }
     }
-    Advice { headline, facts: b.facts, next_steps: b.steps }
+    Advice {
+        headline,
+        facts: b.facts,
+        next_steps: b.steps,
+    }
+}
+
+/// The failure as the look-ups refined it: a decoded message names the principal, action,
+/// resource, decision and context that the error text only carried encoded.
+pub fn merge(f: &Failure, fx: &Findings) -> Failure {
+    let mut f = f.clone();
+    if let (Some(d), Some(a)) = (&fx.decoded, f.authorization.as_mut()) {
+        let prefix = f.service.as_deref().map(crate::classify::codes::iam_prefix);
+        crate::classify::decoded::apply(d, a, prefix.as_deref());
+        if a.action
+            .as_deref()
+            .is_some_and(|x| x.eq_ignore_ascii_case("iam:PassRole"))
+        {
+            a.cause = Cause::Passrole;
+        } else if a.action.as_deref().is_some_and(|x| x.starts_with("kms:")) {
+            a.cause = Cause::Kms;
+        }
+    }
+    f
 }
 
 fn decision_text(d: Decision) -> &'static str {
@@ -133,25 +189,48 @@ fn authorization(b: &mut Builder) -> String {
     let fx = b.fx;
     let default = crate::failure::Authorization::default();
     let a = f.authorization.as_ref().unwrap_or(&default);
-    let decoded_ev = if fx.decoded.is_some() { Evidence::Decoded } else { Evidence::Stated };
+    let decoded_ev = if fx.decoded.is_some() {
+        Evidence::Decoded
+    } else {
+        Evidence::Stated
+    };
     let action = a.action.clone();
     let resource = a.resource.clone().or_else(|| {
         f.context.bucket.as_ref().map(|bk| match &f.context.key {
-            Some(k) if action.as_deref() != Some("s3:ListBucket") => format!("arn:aws:s3:::{bk}/{k}"),
+            Some(k) if action.as_deref() != Some("s3:ListBucket") => {
+                format!("arn:aws:s3:::{bk}/{k}")
+            }
             _ => format!("arn:aws:s3:::{bk}"),
         })
     });
-    let principal = a.principal.clone().or_else(|| fx.caller.as_ref().map(|c| c.arn.clone()));
+    let principal = a
+        .principal
+        .clone()
+        .or_else(|| fx.caller.as_ref().map(|c| c.arn.clone()));
     if let Some(p) = &principal {
-        let ev = if a.principal.is_some() { decoded_ev } else { Evidence::Fetched };
+        let ev = if a.principal.is_some() {
+            decoded_ev
+        } else {
+            Evidence::Fetched
+        };
         b.fact("Principal", p.clone(), ev);
     }
     if let Some(x) = &action {
-        let ev = if a.action.is_some() && fx.decoded.is_some() { Evidence::Decoded } else if f.message.as_deref().is_some_and(|m| m.contains(x.as_str())) { Evidence::Stated } else { Evidence::Inferred };
+        let ev = if a.action.is_some() && fx.decoded.is_some() {
+            Evidence::Decoded
+        } else if f.message.as_deref().is_some_and(|m| m.contains(x.as_str())) {
+            Evidence::Stated
+        } else {
+            Evidence::Inferred
+        };
         b.fact("Action", x.clone(), ev);
     }
     if let Some(r) = &resource {
-        let ev = if a.resource.is_some() { decoded_ev } else { Evidence::Inferred };
+        let ev = if a.resource.is_some() {
+            decoded_ev
+        } else {
+            Evidence::Inferred
+        };
         b.fact("Resource", r.clone(), ev);
     }
     let mut decision = a.decision;
@@ -163,13 +242,21 @@ fn authorization(b: &mut Builder) -> String {
             format!(
                 "identity policies: {}{}{}",
                 sim.decision,
-                sim.boundary_allows.map(|x| format!("; permissions boundary allows: {x}")).unwrap_or_default(),
-                sim.organizations_allows.map(|x| format!("; SCPs allow: {x}")).unwrap_or_default()
+                sim.boundary_allows
+                    .map(|x| format!("; permissions boundary allows: {x}"))
+                    .unwrap_or_default(),
+                sim.organizations_allows
+                    .map(|x| format!("; SCPs allow: {x}"))
+                    .unwrap_or_default()
             ),
             Evidence::Simulated,
         );
         for (id, ty) in &sim.matched {
-            b.fact("Matched policy", format!("{id} ({ty})"), Evidence::Simulated);
+            b.fact(
+                "Matched policy",
+                format!("{id} ({ty})"),
+                Evidence::Simulated,
+            );
         }
         if layer == Layer::Unknown {
             let (l, d) = match sim.decision.as_str() {
@@ -179,7 +266,11 @@ fn authorization(b: &mut Builder) -> String {
                 "implicitDeny" => (Layer::Identity, Decision::ImplicitDeny),
                 // Identity policies allow it, yet AWS denied: the block is elsewhere.
                 "allowed" => (
-                    if f.context.bucket.is_some() || a.cause == Cause::Kms { Layer::Resource } else { Layer::Unknown },
+                    if f.context.bucket.is_some() || a.cause == Cause::Kms {
+                        Layer::Resource
+                    } else {
+                        Layer::Unknown
+                    },
                     decision,
                 ),
                 _ => (layer, decision),
@@ -198,17 +289,34 @@ fn authorization(b: &mut Builder) -> String {
             );
         }
     }
-    if let Some(bf) = &fx.bucket {
-        if bf.verdict.as_deref() == Some("explicit-deny") && layer == Layer::Unknown {
-            layer = Layer::Resource;
-            decision = Decision::ExplicitDeny;
-            layer_evidence = Evidence::Fetched;
-        }
+    if let Some(bf) = &fx.bucket
+        && bf.verdict.as_deref() == Some("explicit-deny")
+        && layer == Layer::Unknown
+    {
+        layer = Layer::Resource;
+        decision = Decision::ExplicitDeny;
+        layer_evidence = Evidence::Fetched;
     }
-    b.fact("Decision", decision_text(decision), if fx.decoded.is_some() { Evidence::Decoded } else { Evidence::Stated });
+    b.fact(
+        "Decision",
+        decision_text(decision),
+        if fx.decoded.is_some() {
+            Evidence::Decoded
+        } else {
+            Evidence::Stated
+        },
+    );
     if layer != Layer::Unknown {
-        let arn = a.policy_arn.as_ref().map(|p| format!(": {p}")).unwrap_or_default();
-        b.fact("Blocked by", format!("{}{arn}", layer.describe()), layer_evidence);
+        let arn = a
+            .policy_arn
+            .as_ref()
+            .map(|p| format!(": {p}"))
+            .unwrap_or_default();
+        b.fact(
+            "Blocked by",
+            format!("{}{arn}", layer.describe()),
+            layer_evidence,
+        );
     }
     for st in &a.matched_statements {
         b.fact(
@@ -216,13 +324,20 @@ fn authorization(b: &mut Builder) -> String {
             format!(
                 "{} {}",
                 st.effect.clone().unwrap_or_default(),
-                st.sid.clone().map(|s| format!("Sid {s}")).unwrap_or_else(|| "(no Sid)".into())
+                st.sid
+                    .clone()
+                    .map(|s| format!("Sid {s}"))
+                    .unwrap_or_else(|| "(no Sid)".into())
             ),
             Evidence::Decoded,
         );
     }
     for (k, v) in &a.conditions {
-        b.fact("Context", format!("{k} = {}", v.join(", ")), Evidence::Decoded);
+        b.fact(
+            "Context",
+            format!("{k} = {}", v.join(", ")),
+            Evidence::Decoded,
+        );
     }
     if let Some(role) = &fx.role {
         let exists = match role.exists {
@@ -230,7 +345,14 @@ fn authorization(b: &mut Builder) -> String {
             Some(false) => "does not exist",
             None => "existence unknown",
         };
-        b.fact("Role", format!("{} ({exists})", role.arn.clone().unwrap_or_else(|| role.name.clone())), Evidence::Fetched);
+        b.fact(
+            "Role",
+            format!(
+                "{} ({exists})",
+                role.arn.clone().unwrap_or_else(|| role.name.clone())
+            ),
+            Evidence::Fetched,
+        );
         if let Some(tp) = &role.trust_policy {
             for line in trust_summary(tp) {
                 b.fact("Trust policy", line, Evidence::Fetched);
@@ -242,21 +364,29 @@ fn authorization(b: &mut Builder) -> String {
 
     // Next steps.
     let scope = b.scope();
-    if let Some(blob) = &a.encoded_message {
-        if fx.decoded.is_none() && a.decoded.is_none() {
-            if a.encoded_truncated {
-                b.step("The encoded message looks cut short; decoding needs the whole blob. Re-run the command to get it, then decode:", None);
-            } else {
-                b.step("Decode the authorization message (needs sts:DecodeAuthorizationMessage):", Some(format!("awsx decode {}", sh(blob))));
-                b.step("or with the aws CLI:", Some(format!("aws sts decode-authorization-message --encoded-message={}{scope} --query DecodedMessage --output text", sh(blob))));
-            }
+    if let Some(blob) = &a.encoded_message
+        && fx.decoded.is_none()
+        && a.decoded.is_none()
+    {
+        if a.encoded_truncated {
+            b.step("The encoded message looks cut short; decoding needs the whole blob. Re-run the command to get it, then decode:", None);
+        } else {
+            b.step(
+                "Decode the authorization message (needs sts:DecodeAuthorizationMessage):",
+                Some(format!("awsx decode {}", sh(blob))),
+            );
+            b.step("or with the aws CLI:", Some(format!("aws sts decode-authorization-message --encoded-message={}{scope} --query DecodedMessage --output text", sh(blob))));
         }
     }
     let action_s = action.clone().unwrap_or_else(|| "<service:Action>".into());
     let resource_s = resource.clone().unwrap_or_else(|| "*".into());
     match (decision, a.cause) {
         (Decision::ExplicitDeny, _) => {
-            let where_ = if layer == Layer::Unknown { "a policy that applies to this call".to_string() } else { format!("the {}", layer.describe()) };
+            let where_ = if layer == Layer::Unknown {
+                "a policy that applies to this call".to_string()
+            } else {
+                format!("the {}", layer.describe())
+            };
             b.step(
                 format!("An explicit Deny wins over every Allow: granting more permissions will not help. Change or get an exception to the Deny in {where_}{}.",
                     a.policy_arn.as_ref().map(|p| format!(" ({p})")).unwrap_or_default()),
@@ -264,17 +394,31 @@ fn authorization(b: &mut Builder) -> String {
             );
         }
         (_, Cause::ResourceSharing) => {
-            if let Some(img) = f.context.image_id.clone().or_else(|| resource.clone().filter(|r| r.contains("ami-"))) {
+            if let Some(img) = f
+                .context
+                .image_id
+                .clone()
+                .or_else(|| resource.clone().filter(|r| r.contains("ami-")))
+            {
                 b.step("Check that the image exists in this region and is shared with your account (run as the image owner):",
                     Some(format!("aws ec2 describe-image-attribute --image-id {} --attribute launchPermission{scope}", sh(&img))));
-                b.step("Look for it from your side, in this region:", Some(format!("aws ec2 describe-images --image-ids {}{scope}", sh(&img))));
+                b.step(
+                    "Look for it from your side, in this region:",
+                    Some(format!(
+                        "aws ec2 describe-images --image-ids {}{scope}",
+                        sh(&img)
+                    )),
+                );
             } else {
                 b.step("The resource exists elsewhere or is not shared with this account: check the region and ask the owner to share it.", None);
             }
         }
         _ => {}
     }
-    if decision != Decision::ExplicitDeny && a.cause != Cause::ResourceSharing && !matches!(layer, Layer::Scp | Layer::Rcp | Layer::Trust) {
+    if decision != Decision::ExplicitDeny
+        && a.cause != Cause::ResourceSharing
+        && !matches!(layer, Layer::Scp | Layer::Rcp | Layer::Trust)
+    {
         let statement = if a.cause == Cause::Passrole {
             let service = f.service.as_deref().unwrap_or("ec2");
             let passed_to = match service {
@@ -294,10 +438,14 @@ fn authorization(b: &mut Builder) -> String {
         };
         let target = match layer {
             Layer::Boundary => "Widen the permissions boundary to include",
-            Layer::Session => "Pass a session policy that includes (or none), when creating the session:",
+            Layer::Session => {
+                "Pass a session policy that includes (or none), when creating the session:"
+            }
             Layer::Resource => "Add to the resource policy (for the caller as Principal)",
             Layer::Vpce => "Allow it in the VPC endpoint policy:",
-            _ => "Allow it in the caller's identity policy (least privilege: exactly this action and resource):",
+            _ => {
+                "Allow it in the caller's identity policy (least privilege: exactly this action and resource):"
+            }
         };
         let who = principal.as_deref().and_then(role_or_user_name);
         let cmd = match (layer, who) {
@@ -313,14 +461,23 @@ fn authorization(b: &mut Builder) -> String {
     }
     match layer {
         Layer::Scp | Layer::Rcp => {
-            let pid = a.policy_arn.as_deref().and_then(|p| p.rsplit('/').next()).filter(|p| p.starts_with("p-"));
+            let pid = a
+                .policy_arn
+                .as_deref()
+                .and_then(|p| p.rsplit('/').next())
+                .filter(|p| p.starts_with("p-"));
             b.step(
                 "This is an AWS Organizations policy: only the management account (or a delegated admin) can change it. Send them the action and resource above; to read the policy there:",
                 Some(format!("aws organizations describe-policy --policy-id {}", pid.unwrap_or("<p-…>"))),
             );
         }
         Layer::Trust => {
-            let role = f.context.role_arn.clone().or_else(|| resource.clone()).unwrap_or_else(|| "<role>".into());
+            let role = f
+                .context
+                .role_arn
+                .clone()
+                .or_else(|| resource.clone())
+                .unwrap_or_else(|| "<role>".into());
             let name = role.rsplit('/').next().unwrap_or(&role).to_string();
             b.step("Read the role's trust policy: the caller must be a trusted Principal and satisfy its conditions (ExternalId, MFA, tags):",
                 Some(format!("aws iam get-role --role-name {} --query Role.AssumeRolePolicyDocument{scope}", sh(&name))));
@@ -328,7 +485,11 @@ fn authorization(b: &mut Builder) -> String {
         _ => {}
     }
     if a.cause == Cause::Kms {
-        let key = f.context.kms_key.clone().or_else(|| fx.key.as_ref().map(|k| k.key.clone()))
+        let key = f
+            .context
+            .kms_key
+            .clone()
+            .or_else(|| fx.key.as_ref().map(|k| k.key.clone()))
             .or_else(|| fx.bucket.as_ref().and_then(|bf| bf.kms_key.clone()))
             .or_else(|| resource.clone().filter(|r| r.contains(":kms:")));
         b.step(
@@ -336,20 +497,35 @@ fn authorization(b: &mut Builder) -> String {
             key.as_ref().map(|k| format!("aws kms get-key-policy --key-id {} --policy-name default{scope}", sh(k))),
         );
     }
-    if let Some(bucket) = &f.context.bucket {
-        if fx.bucket.as_ref().is_none_or(|bf| bf.policy.is_none() && !bf.no_policy) {
-            b.step("Read the bucket policy (as the bucket owner):", Some(format!("aws s3api get-bucket-policy --bucket {} --query Policy --output text{scope}", sh(bucket))));
-        }
+    if let Some(bucket) = &f.context.bucket
+        && fx
+            .bucket
+            .as_ref()
+            .is_none_or(|bf| bf.policy.is_none() && !bf.no_policy)
+    {
+        b.step(
+            "Read the bucket policy (as the bucket owner):",
+            Some(format!(
+                "aws s3api get-bucket-policy --bucket {} --query Policy --output text{scope}",
+                sh(bucket)
+            )),
+        );
     }
-    if a.decoded.is_none() && a.encoded_message.is_none() && a.action.is_some() && fx.simulation.is_none() {
-        if let Some(p) = principal.as_deref().filter(|p| p.starts_with("arn:")) {
-            let sim_arn = role_arn_for(p);
-            b.step("Ask IAM which policy decides it:", Some(format!(
+    if a.decoded.is_none()
+        && a.encoded_message.is_none()
+        && a.action.is_some()
+        && fx.simulation.is_none()
+        && let Some(p) = principal.as_deref().filter(|p| p.starts_with("arn:"))
+    {
+        let sim_arn = role_arn_for(p);
+        b.step("Ask IAM which policy decides it:", Some(format!(
                 "aws iam simulate-principal-policy --policy-source-arn {} --action-names {} --resource-arns {}{scope}",
                 sh(&sim_arn), sh(&action_s), sh(&resource_s))));
-        }
     }
-    let subject = principal.as_deref().map(short_principal).unwrap_or_else(|| "The caller".into());
+    let subject = principal
+        .as_deref()
+        .map(short_principal)
+        .unwrap_or_else(|| "The caller".into());
     let what = action.unwrap_or_else(|| f.error_code.clone().unwrap_or_else(|| "this call".into()));
     let on = resource.map(|r| format!(" on {r}")).unwrap_or_default();
     let why = match (decision, layer) {
@@ -401,44 +577,80 @@ fn role_or_user_name(p: &str) -> Option<(&'static str, String)> {
 /// The role ARN behind an assumed-role session ARN (what IAM simulation needs).
 pub fn role_arn_for(p: &str) -> String {
     let parts: Vec<&str> = p.split(':').collect();
-    if parts.len() == 6 && parts[2] == "sts" {
-        if let Some(rest) = parts[5].strip_prefix("assumed-role/") {
-            let role = rest.split('/').next().unwrap_or(rest);
-            return format!("arn:{}:iam::{}:role/{role}", parts[1], parts[4]);
-        }
+    if parts.len() == 6
+        && parts[2] == "sts"
+        && let Some(rest) = parts[5].strip_prefix("assumed-role/")
+    {
+        let role = rest.split('/').next().unwrap_or(rest);
+        return format!("arn:{}:iam::{}:role/{role}", parts[1], parts[4]);
     }
     p.to_string()
 }
 
 fn trust_summary(tp: &serde_json::Value) -> Vec<String> {
-    let Ok(doc) = crate::policy::parse(&tp.to_string()) else { return vec![] };
+    let Ok(doc) = crate::policy::parse(&tp.to_string()) else {
+        return vec![];
+    };
     doc.statements
         .iter()
         .map(|s| {
-            let principal = s.principal.as_ref().map(|p| format!("{p:?}")).unwrap_or_else(|| "-".into());
-            let conds: Vec<String> = s.condition.iter().map(crate::policy::explain_condition).collect();
+            let principal = s
+                .principal
+                .as_ref()
+                .map(|p| format!("{p:?}"))
+                .unwrap_or_else(|| "-".into());
+            let conds: Vec<String> = s
+                .condition
+                .iter()
+                .map(crate::policy::explain_condition)
+                .collect();
             format!(
                 "{:?} {} for {}{}",
                 s.effect,
                 s.action.join(","),
                 principal,
-                if conds.is_empty() { String::new() } else { format!(" when {}", conds.join("; ")) }
+                if conds.is_empty() {
+                    String::new()
+                } else {
+                    format!(" when {}", conds.join("; "))
+                }
             )
         })
         .collect()
 }
 
 fn bucket_facts(b: &mut Builder) {
-    let Some(bf) = b.fx.bucket.clone() else { return };
+    let Some(bf) = b.fx.bucket.clone() else {
+        return;
+    };
     if bf.exists == Some(false) {
-        b.fact("Bucket", format!("{} does not exist (or not in this partition)", bf.bucket), Evidence::Fetched);
+        b.fact(
+            "Bucket",
+            format!("{} does not exist (or not in this partition)", bf.bucket),
+            Evidence::Fetched,
+        );
     }
     if let Some(r) = &bf.region {
         let mismatch = b.f.context.region.as_ref().is_some_and(|cr| cr != r);
-        b.fact("Bucket region", if mismatch { format!("{r} (the command used {}: a region mismatch)", b.f.context.region.clone().unwrap_or_default()) } else { r.clone() }, Evidence::Fetched);
+        b.fact(
+            "Bucket region",
+            if mismatch {
+                format!(
+                    "{r} (the command used {}: a region mismatch)",
+                    b.f.context.region.clone().unwrap_or_default()
+                )
+            } else {
+                r.clone()
+            },
+            Evidence::Fetched,
+        );
     }
     if bf.policy_denied {
-        b.fact("Bucket policy", "you may not read it (ask the bucket owner)", Evidence::Fetched);
+        b.fact(
+            "Bucket policy",
+            "you may not read it (ask the bucket owner)",
+            Evidence::Fetched,
+        );
     } else if bf.no_policy {
         b.fact("Bucket policy", "none", Evidence::Fetched);
     }
@@ -446,11 +658,24 @@ fn bucket_facts(b: &mut Builder) {
         b.fact("Bucket policy", line.clone(), Evidence::Fetched);
     }
     if let Some(pab) = &bf.public_access_block {
-        let on: Vec<&str> = ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"]
-            .into_iter()
-            .filter(|k| pab.get(*k).and_then(|v| v.as_bool()) == Some(true))
-            .collect();
-        b.fact("Block Public Access", if on.is_empty() { "off".into() } else { on.join(", ") }, Evidence::Fetched);
+        let on: Vec<&str> = [
+            "BlockPublicAcls",
+            "IgnorePublicAcls",
+            "BlockPublicPolicy",
+            "RestrictPublicBuckets",
+        ]
+        .into_iter()
+        .filter(|k| pab.get(*k).and_then(|v| v.as_bool()) == Some(true))
+        .collect();
+        b.fact(
+            "Block Public Access",
+            if on.is_empty() {
+                "off".into()
+            } else {
+                on.join(", ")
+            },
+            Evidence::Fetched,
+        );
     }
     if let Some(o) = &bf.ownership {
         b.fact("Object ownership", o.clone(), Evidence::Fetched);
@@ -482,10 +707,10 @@ fn key_facts(b: &mut Builder) {
     for line in &k.analysis {
         b.fact("Key policy", line.clone(), Evidence::Fetched);
     }
-    if let (Some(acct), Some(c)) = (&k.account, &b.fx.caller) {
-        if acct != &c.account {
-            b.fact("Cross-account", format!("the key belongs to account {acct}, the caller to {}: the key policy must name the caller and the caller's IAM policy must allow the key", c.account), Evidence::Fetched);
-        }
+    if let (Some(acct), Some(c)) = (&k.account, &b.fx.caller)
+        && acct != &c.account
+    {
+        b.fact("Cross-account", format!("the key belongs to account {acct}, the caller to {}: the key policy must name the caller and the caller's IAM policy must allow the key", c.account), Evidence::Fetched);
     }
 }
 
@@ -499,10 +724,26 @@ fn quota(b: &mut Builder) -> String {
             "A limit was hit but awsx does not know which Service Quotas code it is. List the service's quotas:",
             Some(format!("aws service-quotas list-service-quotas --service-code {}{scope}", sh(f.service.as_deref().unwrap_or("<service>")))),
         );
-        return format!("Limit reached: {}", if msg.is_empty() { f.error_code.clone().unwrap_or_default() } else { msg });
+        return format!(
+            "Limit reached: {}",
+            if msg.is_empty() {
+                f.error_code.clone().unwrap_or_default()
+            } else {
+                msg
+            }
+        );
     };
     let v = fx.quota.clone().unwrap_or_default();
-    b.fact("Quota", format!("{} ({} / {})", v.name.clone().unwrap_or(q.quota_name.clone()), q.service_code, q.quota_code), Evidence::Inferred);
+    b.fact(
+        "Quota",
+        format!(
+            "{} ({} / {})",
+            v.name.clone().unwrap_or(q.quota_name.clone()),
+            q.service_code,
+            q.quota_code
+        ),
+        Evidence::Inferred,
+    );
     let applied = v.value.or(q.stated_limit);
     if let Some(x) = v.value {
         b.fact("Applied value", fmt_num(x), Evidence::Fetched);
@@ -510,18 +751,52 @@ fn quota(b: &mut Builder) -> String {
         b.fact("Applied value", fmt_num(x), Evidence::Stated);
     }
     if let Some(d) = v.default_value.or(q.default_value) {
-        b.fact("AWS default", fmt_num(d), if v.default_value.is_some() { Evidence::Fetched } else { Evidence::Inferred });
+        b.fact(
+            "AWS default",
+            fmt_num(d),
+            if v.default_value.is_some() {
+                Evidence::Fetched
+            } else {
+                Evidence::Inferred
+            },
+        );
     }
     match v.usage {
         Some(u) => b.fact("Current usage", fmt_num(u), Evidence::Fetched),
-        None if fx.quota.is_some() => b.fact("Current usage", "unknown (no usage metric answered)", Evidence::Fetched),
+        None if fx.quota.is_some() => b.fact(
+            "Current usage",
+            "unknown (no usage metric answered)",
+            Evidence::Fetched,
+        ),
         None => {}
     }
     for (status, desired, created) in &v.pending {
-        b.fact("Increase request", format!("{status}{}{}", desired.map(|d| format!(", desired {}", fmt_num(d))).unwrap_or_default(), created.as_ref().map(|c| format!(", opened {c}")).unwrap_or_default()), Evidence::Fetched);
+        b.fact(
+            "Increase request",
+            format!(
+                "{status}{}{}",
+                desired
+                    .map(|d| format!(", desired {}", fmt_num(d)))
+                    .unwrap_or_default(),
+                created
+                    .as_ref()
+                    .map(|c| format!(", opened {c}"))
+                    .unwrap_or_default()
+            ),
+            Evidence::Fetched,
+        );
     }
     if !q.managed || v.unmanaged {
-        b.fact("Service Quotas", format!("does not manage this limit{}", q.default_value.map(|d| format!("; documented default {}", fmt_num(d))).unwrap_or_default()), Evidence::Inferred);
+        b.fact(
+            "Service Quotas",
+            format!(
+                "does not manage this limit{}",
+                q.default_value
+                    .map(|d| format!("; documented default {}", fmt_num(d)))
+                    .unwrap_or_default()
+            ),
+            Evidence::Inferred,
+        );
         if let Some(n) = &q.note {
             b.step(n.clone(), None);
         }
@@ -530,9 +805,19 @@ fn quota(b: &mut Builder) -> String {
         b.step("This quota is not adjustable: reduce usage (delete unused resources) or spread across regions/accounts.", None);
     } else {
         let desired = desired_value(applied, v.usage);
-        b.step("Check the quota (applied and default) now:", Some(format!("aws service-quotas get-service-quota --service-code {} --quota-code {}{scope}", q.service_code, q.quota_code)));
+        b.step(
+            "Check the quota (applied and default) now:",
+            Some(format!(
+                "aws service-quotas get-service-quota --service-code {} --quota-code {}{scope}",
+                q.service_code, q.quota_code
+            )),
+        );
         let why = match (applied, v.usage) {
-            (Some(a), Some(u)) => format!(" (usage {} of {}; the value asks for headroom)", fmt_num(u), fmt_num(a)),
+            (Some(a), Some(u)) => format!(
+                " (usage {} of {}; the value asks for headroom)",
+                fmt_num(u),
+                fmt_num(a)
+            ),
             (Some(a), None) => format!(" (double the current {})", fmt_num(a)),
             _ => " (set the value you need)".into(),
         };
@@ -540,9 +825,14 @@ fn quota(b: &mut Builder) -> String {
             "aws service-quotas request-service-quota-increase --service-code {} --quota-code {} --desired-value {}{scope}",
             q.service_code, q.quota_code, desired.map(fmt_num).unwrap_or_else(|| "<N>".into()))));
     }
-    let limit = applied.map(|a| format!(" (limit {})", fmt_num(a))).unwrap_or_default();
+    let limit = applied
+        .map(|a| format!(" (limit {})", fmt_num(a)))
+        .unwrap_or_default();
     let name = v.name.clone().unwrap_or(q.quota_name.clone());
-    format!("Quota reached: {name}{limit} — {} {}", q.service_code, q.quota_code)
+    format!(
+        "Quota reached: {name}{limit} — {} {}",
+        q.service_code, q.quota_code
+    )
 }
 
 /// A reasoned increase: enough for usage plus the failed request's kind of growth (double,
@@ -550,12 +840,24 @@ fn quota(b: &mut Builder) -> String {
 pub fn desired_value(applied: Option<f64>, usage: Option<f64>) -> Option<f64> {
     let base = applied.or(usage)?.max(usage.unwrap_or(0.0));
     let target = (base * 2.0).max(base + 1.0);
-    let step = if target <= 10.0 { 1.0 } else if target <= 100.0 { 5.0 } else if target <= 1000.0 { 50.0 } else { 500.0 };
+    let step = if target <= 10.0 {
+        1.0
+    } else if target <= 100.0 {
+        5.0
+    } else if target <= 1000.0 {
+        50.0
+    } else {
+        500.0
+    };
     Some((target / step).ceil() * step)
 }
 
 fn fmt_num(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") }
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
 }
 
 fn capacity(b: &mut Builder) -> String {
@@ -568,17 +870,31 @@ fn capacity(b: &mut Builder) -> String {
         b.step("Or use a similar type (same family, other size or generation), or reserve capacity:", Some(format!(
             "aws ec2 create-capacity-reservation --instance-type {} --instance-platform Linux/UNIX --availability-zone <az> --instance-count 1{scope}", sh(t))));
     }
-    format!("Insufficient capacity{}: AWS has no spare capacity for it right now (not a quota)", it.map(|t| format!(" for {t}")).unwrap_or_default())
+    format!(
+        "Insufficient capacity{}: AWS has no spare capacity for it right now (not a quota)",
+        it.map(|t| format!(" for {t}")).unwrap_or_default()
+    )
 }
 
 fn throttling(b: &mut Builder) -> String {
     let f = b.f;
     if let Some(r) = f.retries {
-        b.fact("Retries", format!("gave up after {r} retries"), Evidence::Stated);
+        b.fact(
+            "Retries",
+            format!("gave up after {r} retries"),
+            Evidence::Stated,
+        );
     }
     b.step("AWS rate-limited these calls; this is not a quota to raise. Let the CLI back off and retry more:", Some("export AWS_RETRY_MODE=adaptive AWS_MAX_ATTEMPTS=10".into()));
-    b.step("Reduce concurrency (parallel scripts, loops without sleeps) against the same API.", None);
-    let op = f.operation.as_deref().map(|o| format!(" on {o}")).unwrap_or_default();
+    b.step(
+        "Reduce concurrency (parallel scripts, loops without sleeps) against the same API.",
+        None,
+    );
+    let op = f
+        .operation
+        .as_deref()
+        .map(|o| format!(" on {o}"))
+        .unwrap_or_default();
     format!("Throttled{op}: too many requests in a short time (not a quota)")
 }
 
@@ -588,24 +904,57 @@ fn credentials(b: &mut Builder) -> String {
     let profile = f.context.profile.clone();
     let code = f.error_code.clone().unwrap_or_default();
     let problem = f.problem.clone().unwrap_or_default();
-    let p = profile.as_deref().map(|p| format!(" --profile {}", sh(p))).unwrap_or_default();
-    let headline = match (code.as_str(), problem.as_str()) {
+    let p = profile
+        .as_deref()
+        .map(|p| format!(" --profile {}", sh(p)))
+        .unwrap_or_default();
+
+    match (code.as_str(), problem.as_str()) {
         (_, "sso-expired") | ("UnauthorizedSSOTokenError" | "TokenRefreshRequired", _) => {
-            b.step("Your SSO session has expired. Log in again:", Some(format!("aws sso login{p}")));
+            b.step(
+                "Your SSO session has expired. Log in again:",
+                Some(format!("aws sso login{p}")),
+            );
             "SSO session expired: log in again".to_string()
         }
-        ("ExpiredToken" | "ExpiredTokenException" | "RequestExpired" | "InvalidToken", _) if !f.message.as_deref().unwrap_or("").contains("Signature expired") && code != "RequestExpired" => {
+        ("ExpiredToken" | "ExpiredTokenException" | "RequestExpired" | "InvalidToken", _)
+            if !f
+                .message
+                .as_deref()
+                .unwrap_or("")
+                .contains("Signature expired")
+                && code != "RequestExpired" =>
+        {
             b.step("The temporary credentials have expired. Refresh them (SSO login, re-assume the role, or re-export from your credential tool):", Some(format!("aws sso login{p}")));
-            b.step("Check which credentials the CLI uses:", Some(format!("aws configure list{p}")));
+            b.step(
+                "Check which credentials the CLI uses:",
+                Some(format!("aws configure list{p}")),
+            );
             "Credentials expired: the session token is no longer valid".to_string()
         }
-        ("RequestExpired" | "InvalidSignatureException" | "SignatureDoesNotMatch", _) if f.message.as_deref().unwrap_or("").to_ascii_lowercase().contains("expired") || code == "RequestExpired" => {
+        ("RequestExpired" | "InvalidSignatureException" | "SignatureDoesNotMatch", _)
+            if f.message
+                .as_deref()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+                .contains("expired")
+                || code == "RequestExpired" =>
+        {
             b.step("The request's timestamp was rejected: check the system clock (it must be within 5 minutes of AWS time).", Some("date -u; timedatectl status".into()));
             "Request signature expired: the system clock is probably off".to_string()
         }
-        ("InvalidClientTokenId" | "InvalidAccessKeyId" | "UnrecognizedClientException" | "AuthFailure", _) => {
+        (
+            "InvalidClientTokenId"
+            | "InvalidAccessKeyId"
+            | "UnrecognizedClientException"
+            | "AuthFailure",
+            _,
+        ) => {
             b.step("The access key is not valid in this partition/account (deleted, deactivated, or for another region like China/GovCloud). Check which key the CLI uses:", Some(format!("aws configure list{p}")));
-            b.step("Check the key's identity:", Some(format!("aws sts get-caller-identity{p}{scope}")));
+            b.step(
+                "Check the key's identity:",
+                Some(format!("aws sts get-caller-identity{p}{scope}")),
+            );
             "Invalid credentials: AWS does not recognise this access key or token".to_string()
         }
         ("SignatureDoesNotMatch" | "IncompleteSignature", _) => {
@@ -615,15 +964,25 @@ fn credentials(b: &mut Builder) -> String {
         (_, "no-credentials") => {
             b.step("No credentials were found. Configure a profile, log in with SSO, or export credentials:", Some("aws configure".into()));
             b.step("or for SSO:", Some("aws configure sso".into()));
-            "No credentials: the CLI found none in env, config files, SSO cache or instance role".to_string()
+            "No credentials: the CLI found none in env, config files, SSO cache or instance role"
+                .to_string()
         }
         (_, "no-region") => {
-            b.step("Set a region for this command or the profile:", Some(format!("aws configure set region <region>{p}")));
+            b.step(
+                "Set a region for this command or the profile:",
+                Some(format!("aws configure set region <region>{p}")),
+            );
             "No region configured".to_string()
         }
         (_, "profile-not-found") => {
-            b.step("The profile does not exist in ~/.aws/config or ~/.aws/credentials. List profiles:", Some("aws configure list-profiles".into()));
-            format!("Profile not found{}", profile.map(|p| format!(": {p}")).unwrap_or_default())
+            b.step(
+                "The profile does not exist in ~/.aws/config or ~/.aws/credentials. List profiles:",
+                Some("aws configure list-profiles".into()),
+            );
+            format!(
+                "Profile not found{}",
+                profile.map(|p| format!(": {p}")).unwrap_or_default()
+            )
         }
         (_, "credential-source-failed") => {
             b.step("The configured credential source (credential_process, container or instance role) failed; run it by hand or check with:", Some(format!("aws configure list{p}")));
@@ -634,11 +993,20 @@ fn credentials(b: &mut Builder) -> String {
             "Not subscribed / region not enabled".to_string()
         }
         _ => {
-            b.step("Check which identity the CLI uses:", Some(format!("aws sts get-caller-identity{p}{scope}")));
-            format!("Credential problem: {}", if code.is_empty() { f.message.clone().unwrap_or_default() } else { code })
+            b.step(
+                "Check which identity the CLI uses:",
+                Some(format!("aws sts get-caller-identity{p}{scope}")),
+            );
+            format!(
+                "Credential problem: {}",
+                if code.is_empty() {
+                    f.message.clone().unwrap_or_default()
+                } else {
+                    code
+                }
+            )
         }
-    };
-    headline
+    }
 }
 
 fn connectivity(b: &mut Builder) -> String {
@@ -650,18 +1018,42 @@ fn connectivity(b: &mut Builder) -> String {
             "TLS certificate validation failed".into()
         }
         Some("proxy") => {
-            b.step("The proxy could not be reached; check HTTPS_PROXY/HTTP_PROXY/NO_PROXY:", Some("env | grep -i _proxy".into()));
+            b.step(
+                "The proxy could not be reached; check HTTPS_PROXY/HTTP_PROXY/NO_PROXY:",
+                Some("env | grep -i _proxy".into()),
+            );
             "Could not connect to the proxy".into()
         }
         Some("timeout") => {
             b.step("The endpoint did not answer in time; check the network path (VPC endpoints, security groups, proxy) and the region:", None);
-            b.step("Raise the CLI's timeouts if the call is slow by nature:", Some("aws <command> --cli-read-timeout 120 --cli-connect-timeout 30".into()));
+            b.step(
+                "Raise the CLI's timeouts if the call is slow by nature:",
+                Some("aws <command> --cli-read-timeout 120 --cli-connect-timeout 30".into()),
+            );
             "Timed out talking to AWS".into()
         }
         _ => {
-            b.step("Check the region (a typo gives an unknown host) and the endpoint URL:", Some(format!("aws configure get region{}", f.context.profile.as_deref().map(|p| format!(" --profile {}", sh(p))).unwrap_or_default())));
-            b.step("Check DNS and the network path to the endpoint (proxy, VPN, VPC endpoint).", None);
-            format!("Could not connect to the endpoint{}", endpoint_in(&msg).map(|e| format!(" {e}")).unwrap_or_default())
+            b.step(
+                "Check the region (a typo gives an unknown host) and the endpoint URL:",
+                Some(format!(
+                    "aws configure get region{}",
+                    f.context
+                        .profile
+                        .as_deref()
+                        .map(|p| format!(" --profile {}", sh(p)))
+                        .unwrap_or_default()
+                )),
+            );
+            b.step(
+                "Check DNS and the network path to the endpoint (proxy, VPN, VPC endpoint).",
+                None,
+            );
+            format!(
+                "Could not connect to the endpoint{}",
+                endpoint_in(&msg)
+                    .map(|e| format!(" {e}"))
+                    .unwrap_or_default()
+            )
         }
     }
 }
@@ -686,12 +1078,18 @@ fn validation(b: &mut Builder) -> String {
         return "A local path on the command line does not exist".into();
     }
     if let (Some(s), Some(o)) = (&svc, &op) {
-        b.step("Check the parameters against the API reference:", Some(format!("aws {s} {} help", kebab(o))));
+        b.step(
+            "Check the parameters against the API reference:",
+            Some(format!("aws {s} {} help", kebab(o))),
+        );
     }
     if f.error_code.as_deref() == Some("DryRunOperation") {
         return "Dry run: the request would have succeeded".into();
     }
-    format!("Invalid request{}: the service rejected a parameter", op.map(|o| format!(" to {o}")).unwrap_or_default())
+    format!(
+        "Invalid request{}: the service rejected a parameter",
+        op.map(|o| format!(" to {o}")).unwrap_or_default()
+    )
 }
 
 /// RunInstances → run-instances.
@@ -714,7 +1112,11 @@ pub fn kebab(op: &str) -> String {
 fn other(b: &mut Builder) -> String {
     let f = b.f;
     let code = f.error_code.clone().unwrap_or_default();
-    if code.starts_with("NoSuch") || code.ends_with(".NotFound") || code == "ResourceNotFoundException" || code == "404" {
+    if code.starts_with("NoSuch")
+        || code.ends_with(".NotFound")
+        || code == "ResourceNotFoundException"
+        || code == "404"
+    {
         b.step("The resource does not exist here: check its name and the region/account the command used.", None);
         if let Some(r) = &f.context.region {
             b.fact("Region used", r.clone(), Evidence::Stated);
@@ -739,7 +1141,10 @@ mod tests {
     #[test]
     fn kebab_ops() {
         assert_eq!(kebab("RunInstances"), "run-instances");
-        assert_eq!(kebab("GetAWSDefaultServiceQuota"), "get-aws-default-service-quota");
+        assert_eq!(
+            kebab("GetAWSDefaultServiceQuota"),
+            "get-aws-default-service-quota"
+        );
         assert_eq!(kebab("ListObjectsV2"), "list-objects-v2");
     }
 
@@ -752,7 +1157,10 @@ mod tests {
 
     #[test]
     fn session_arn_to_role() {
-        assert_eq!(role_arn_for("arn:aws:sts::123:assumed-role/Dev/alice"), "arn:aws:iam::123:role/Dev");
+        assert_eq!(
+            role_arn_for("arn:aws:sts::123:assumed-role/Dev/alice"),
+            "arn:aws:iam::123:role/Dev"
+        );
         assert_eq!(sh("a b'c"), r"'a b'\''c'");
     }
 }

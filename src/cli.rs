@@ -8,7 +8,15 @@ use anyhow::{Context, Result, bail};
 use clap::{CommandFactory, Parser, Subcommand};
 
 /// Names that are awsx's, not aws's. A test checks none is an aws command in v1 or v2.
-pub const RESERVED: [&str; 7] = ["explain", "decode", "quota", "init", "doctor", "completions", "awsx"];
+pub const RESERVED: [&str; 7] = [
+    "explain",
+    "decode",
+    "quota",
+    "init",
+    "doctor",
+    "completions",
+    "awsx",
+];
 
 const ENV_HELP: &str = "\
 Wrap mode: `awsx <any aws arguments>` runs the real aws with them untouched; when it fails,
@@ -126,11 +134,16 @@ pub fn read_input(file: Option<&str>) -> Result<String> {
     let mut bytes = Vec::new();
     match file {
         None | Some("-") => {
-            std::io::stdin().take(MAX).read_to_end(&mut bytes).context("reading stdin")?;
+            std::io::stdin()
+                .take(MAX)
+                .read_to_end(&mut bytes)
+                .context("reading stdin")?;
         }
         Some(path) => {
             let f = std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?;
-            f.take(MAX).read_to_end(&mut bytes).with_context(|| format!("cannot read {path}"))?;
+            f.take(MAX)
+                .read_to_end(&mut bytes)
+                .with_context(|| format!("cannot read {path}"))?;
         }
     }
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
@@ -159,17 +172,52 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
         }
     };
     match cli.command {
-        Command::Explain { file, json, offline, profile, region, endpoint_url } => {
+        Command::Explain {
+            file,
+            json,
+            offline,
+            profile,
+            region,
+            endpoint_url,
+        } => {
             let text = read_input(file.as_deref())?;
-            let target = crate::probe::Target { profile, region, endpoint_url, ..Default::default() };
+            let target = crate::probe::Target {
+                profile,
+                region,
+                endpoint_url,
+                ..Default::default()
+            };
             crate::diagnose::explain(&text, json, offline, target)
         }
-        Command::Decode { message, json, profile, region, endpoint_url } => {
-            let target = crate::probe::Target { profile, region, endpoint_url, ..Default::default() };
+        Command::Decode {
+            message,
+            json,
+            profile,
+            region,
+            endpoint_url,
+        } => {
+            let target = crate::probe::Target {
+                profile,
+                region,
+                endpoint_url,
+                ..Default::default()
+            };
             crate::diagnose::decode(message.as_deref(), json, target)
         }
-        Command::Quota { service, filter, json, profile, region, endpoint_url } => {
-            let target = crate::probe::Target { profile, region, endpoint_url, ..Default::default() };
+        Command::Quota {
+            service,
+            filter,
+            json,
+            profile,
+            region,
+            endpoint_url,
+        } => {
+            let target = crate::probe::Target {
+                profile,
+                region,
+                endpoint_url,
+                ..Default::default()
+            };
             crate::quota_cmd::run(&service, &filter, json, target)
         }
         Command::Init { shell } => {
@@ -183,8 +231,17 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
             );
             Ok(0)
         }
-        Command::Doctor { profile, region, endpoint_url } => {
-            let target = crate::probe::Target { profile, region, endpoint_url, ..Default::default() };
+        Command::Doctor {
+            profile,
+            region,
+            endpoint_url,
+        } => {
+            let target = crate::probe::Target {
+                profile,
+                region,
+                endpoint_url,
+                ..Default::default()
+            };
             crate::doctor::run(target)
         }
         Command::Completions { shell } => {

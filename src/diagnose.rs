@@ -21,7 +21,12 @@ pub enum Mode {
 }
 
 pub fn mode_from_env() -> Mode {
-    match std::env::var("AWSX_DIAGNOSE").unwrap_or_default().trim().to_ascii_lowercase().as_str() {
+    match std::env::var("AWSX_DIAGNOSE")
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "off" | "0" | "false" | "no" => Mode::Off,
         "offline" => Mode::Offline,
         _ => Mode::On,
@@ -30,7 +35,10 @@ pub fn mode_from_env() -> Mode {
 
 /// Whether the text said anything awsx recognised.
 fn recognised(f: &Failure) -> bool {
-    f.error_code.is_some() || f.problem.is_some() || f.authorization.is_some() || f.category != Category::Other
+    f.error_code.is_some()
+        || f.problem.is_some()
+        || f.authorization.is_some()
+        || f.category != Category::Other
 }
 
 /// Wrap mode, after aws failed: the report on stderr, after aws's bytes. Never fails loudly.
@@ -51,17 +59,24 @@ pub fn after_failure(inv: &Invocation, stderr_text: &str) {
     };
     let advice = advise(&f, &fx);
     let json = report::json(&f, &fx, &advice);
-    if let Some(path) = std::env::var_os("AWSX_REPORT_FILE").filter(|p| !p.is_empty()) {
-        if let Err(e) = std::fs::write(&path, format!("{json:#}\n")) {
-            eprintln!("awsx: cannot write AWSX_REPORT_FILE {}: {e}", path.to_string_lossy());
-        }
+    if let Some(path) = std::env::var_os("AWSX_REPORT_FILE").filter(|p| !p.is_empty())
+        && let Err(e) = std::fs::write(&path, format!("{json:#}\n"))
+    {
+        eprintln!(
+            "awsx: cannot write AWSX_REPORT_FILE {}: {e}",
+            path.to_string_lossy()
+        );
     }
     let mut err = std::io::stderr().lock();
     let as_json = std::env::var("AWSX_REPORT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
     let out = if as_json {
         format!("{json}\n")
     } else {
-        report::text(&f, &advice, report::colour_enabled(std::io::stderr().is_terminal()))
+        report::text(
+            &f,
+            &advice,
+            report::colour_enabled(std::io::stderr().is_terminal()),
+        )
     };
     let _ = err.write_all(out.as_bytes());
     let _ = err.flush();
@@ -79,7 +94,10 @@ pub fn worth_probing(f: &Failure) -> bool {
 /// Runs the probes on a current-thread runtime with a progress line on a terminal.
 pub fn run_probes(f: &Failure, target: &Target, progress: bool) -> Findings {
     let deadline = Instant::now() + probe::deadline_from_env();
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             let mut fx = Findings::default();
@@ -142,13 +160,18 @@ pub async fn probe_all(f: &Failure, target: &Target, deadline: Instant) -> Findi
     };
     let quota = async {
         match &f.quota {
-            Some(q) if q.managed => Some(probe::quotas::quota(&s, &q.service_code, &q.quota_code).await),
+            Some(q) if q.managed => {
+                Some(probe::quotas::quota(&s, &q.service_code, &q.quota_code).await)
+            }
             _ => None,
         }
     };
     let role = async {
         let wanted = if auth.cause == Cause::Passrole || f.category == Category::Trust {
-            f.context.role_arn.clone().or_else(|| auth.resource.clone().filter(|r| r.contains(":role/")))
+            f.context
+                .role_arn
+                .clone()
+                .or_else(|| auth.resource.clone().filter(|r| r.contains(":role/")))
         } else {
             None
         };
@@ -183,7 +206,10 @@ pub async fn probe_all(f: &Failure, target: &Target, deadline: Instant) -> Findi
         let prefix = f.service.as_deref().map(crate::classify::codes::iam_prefix);
         crate::classify::decoded::apply(d, &mut a, prefix.as_deref());
     }
-    let principal = a.principal.clone().or_else(|| fx.caller.as_ref().map(|c| c.arn.clone()));
+    let principal = a
+        .principal
+        .clone()
+        .or_else(|| fx.caller.as_ref().map(|c| c.arn.clone()));
     let account = fx.caller.as_ref().map(|c| c.account.clone());
     let action = a.action.clone();
     let s3_resource = f.context.bucket.as_ref().map(|b| match &f.context.key {
@@ -230,16 +256,33 @@ pub async fn probe_all(f: &Failure, target: &Target, deadline: Instant) -> Findi
         .clone()
         .or_else(|| resource.clone().filter(|r| r.contains(":kms:")))
         .or_else(|| fx.bucket.as_ref().and_then(|b| b.kms_key.clone()))
-        .filter(|_| a.cause == Cause::Kms || fx.bucket.as_ref().is_some_and(|b| b.kms_key.is_some()));
-    if let Some(k) = key {
-        let kms_action = action.clone().filter(|x| x.starts_with("kms:")).or_else(|| {
-            Some(if f.operation.as_deref().is_some_and(|o| o.starts_with("Put") || o.contains("Upload")) {
-                "kms:GenerateDataKey".to_string()
-            } else {
-                "kms:Decrypt".to_string()
-            })
+        .filter(|_| {
+            a.cause == Cause::Kms || fx.bucket.as_ref().is_some_and(|b| b.kms_key.is_some())
         });
-        let (facts, recs) = probe::kms::key(&s, &k, principal.as_deref(), account.as_deref(), kms_action.as_deref()).await;
+    if let Some(k) = key {
+        let kms_action = action
+            .clone()
+            .filter(|x| x.starts_with("kms:"))
+            .or_else(|| {
+                Some(
+                    if f.operation
+                        .as_deref()
+                        .is_some_and(|o| o.starts_with("Put") || o.contains("Upload"))
+                    {
+                        "kms:GenerateDataKey".to_string()
+                    } else {
+                        "kms:Decrypt".to_string()
+                    },
+                )
+            });
+        let (facts, recs) = probe::kms::key(
+            &s,
+            &k,
+            principal.as_deref(),
+            account.as_deref(),
+            kms_action.as_deref(),
+        )
+        .await;
         fx.key = Some(facts);
         fx.records.extend(recs);
     }
@@ -250,8 +293,12 @@ pub async fn probe_all(f: &Failure, target: &Target, deadline: Instant) -> Findi
 /// on a fresh machine does not sit in the credential chain's instance-metadata probe).
 fn credentials_configured(target: &Target) -> bool {
     let env = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
-    if target.profile.is_some() || env("AWSX_DIAGNOSE_PROFILE") || env("AWS_ACCESS_KEY_ID") || env("AWS_PROFILE")
-        || env("AWS_WEB_IDENTITY_TOKEN_FILE") || env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+    if target.profile.is_some()
+        || env("AWSX_DIAGNOSE_PROFILE")
+        || env("AWS_ACCESS_KEY_ID")
+        || env("AWS_PROFILE")
+        || env("AWS_WEB_IDENTITY_TOKEN_FILE")
+        || env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
         || env("AWS_CONTAINER_CREDENTIALS_FULL_URI")
     {
         return true;
@@ -263,7 +310,8 @@ fn credentials_configured(target: &Target) -> bool {
             .or_else(|| home.as_ref().map(|h| h.join(rel)))
             .is_some_and(|p| p.exists())
     };
-    file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials") || file("AWS_CONFIG_FILE", ".aws/config")
+    file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials")
+        || file("AWS_CONFIG_FILE", ".aws/config")
 }
 
 /// `awsx explain`: a saved text, report on stdout.
@@ -280,7 +328,10 @@ pub fn explain(text: &str, json: bool, offline: bool, target: Target) -> Result<
         if credentials_configured(&target) {
             fx = run_probes(&f, &target, true);
         } else {
-            fx.records.push(failed("credentials", "no AWS credentials configured on this machine: offline diagnosis only"));
+            fx.records.push(failed(
+                "credentials",
+                "no AWS credentials configured on this machine: offline diagnosis only",
+            ));
         }
     }
     print_report(&f, &fx, &advise(&f, &fx), json);
@@ -292,7 +343,11 @@ fn print_report(f: &Failure, fx: &Findings, advice: &Advice, json: bool) {
     let s = if json {
         format!("{:#}\n", report::json(f, fx, advice))
     } else {
-        report::text(f, advice, report::colour_enabled(std::io::stdout().is_terminal()))
+        report::text(
+            f,
+            advice,
+            report::colour_enabled(std::io::stdout().is_terminal()),
+        )
     };
     let _ = out.write_all(s.as_bytes());
 }
@@ -304,11 +359,19 @@ pub fn decode(message: Option<&str>, json: bool, target: Target) -> Result<i32> 
         other => crate::cli::read_input(other)?,
     };
     let mut f = classify(&text, None);
-    let blob = match f.authorization.as_ref().and_then(|a| a.encoded_message.clone()) {
+    let blob = match f
+        .authorization
+        .as_ref()
+        .and_then(|a| a.encoded_message.clone())
+    {
         Some(b) => b,
         None => {
             let t = text.trim();
-            if t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c.is_whitespace()) {
+            if t.is_empty()
+                || !t
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c.is_whitespace())
+            {
                 anyhow::bail!("no encoded authorization message found in the input");
             }
             t.split_whitespace().collect::<String>()
@@ -319,7 +382,9 @@ pub fn decode(message: Option<&str>, json: bool, target: Target) -> Result<i32> 
     f.category = Category::Authorization;
     f.authorization = Some(auth.clone());
     let deadline = Instant::now() + probe::deadline_from_env();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let fx = rt.block_on(async {
         let mut fx = Findings::default();
         let s = match probe::session(&target, deadline).await {
@@ -335,14 +400,21 @@ pub fn decode(message: Option<&str>, json: bool, target: Target) -> Result<i32> 
         fx
     });
     let Some(decoded) = fx.decoded.clone() else {
-        let why = fx.records.last().map(|r| r.summary.clone()).unwrap_or_default();
+        let why = fx
+            .records
+            .last()
+            .map(|r| r.summary.clone())
+            .unwrap_or_default();
         anyhow::bail!("could not decode: {why}");
     };
     let mut a = auth;
     crate::classify::decoded::apply(&decoded, &mut a, None);
     f.authorization = Some(a);
     if !json {
-        println!("{}", serde_json::to_string_pretty(&decoded).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&decoded).unwrap_or_default()
+        );
     }
     print_report(&f, &fx, &advise(&f, &fx), json);
     Ok(0)

@@ -9,8 +9,14 @@ use crate::sanitize::inert_line;
 
 /// The actions awsx's look-ups need, and what each enables.
 const DIAGNOSIS_ACTIONS: [(&str, &str); 8] = [
-    ("sts:DecodeAuthorizationMessage", "decode encoded authorization messages"),
-    ("iam:SimulatePrincipalPolicy", "find which policy layer denied a call"),
+    (
+        "sts:DecodeAuthorizationMessage",
+        "decode encoded authorization messages",
+    ),
+    (
+        "iam:SimulatePrincipalPolicy",
+        "find which policy layer denied a call",
+    ),
     ("iam:GetRole", "read trust policies and passed roles"),
     ("servicequotas:GetServiceQuota", "read applied quota values"),
     ("cloudwatch:GetMetricData", "read quota usage"),
@@ -23,8 +29,14 @@ pub fn run(target: Target) -> Result<i32> {
     let mut problems = 0;
     match crate::locate::find_aws(std::env::var_os("AWSX_AWS_CLI")) {
         Ok(p) => {
-            let version = duct::cmd(&p, ["--version"]).stderr_to_stdout().stdout_capture().unchecked().run();
-            let v = version.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default();
+            let version = duct::cmd(&p, ["--version"])
+                .stderr_to_stdout()
+                .stdout_capture()
+                .unchecked()
+                .run();
+            let v = version
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .unwrap_or_default();
             println!("ok    aws: {} ({})", p.display(), inert_line(&v));
             match crate::locate::guard(std::env::var_os(crate::locate::GUARD_VAR), &p, &[]) {
                 Ok(_) => println!("ok    no loop: {} is not awsx", p.display()),
@@ -40,7 +52,9 @@ pub fn run(target: Target) -> Result<i32> {
         }
     }
     let deadline = Instant::now() + probe::deadline_from_env();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async {
         let s = match probe::session(&target, deadline).await {
             Ok(s) => s,

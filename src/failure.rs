@@ -65,7 +65,9 @@ impl Layer {
             Layer::Scp => "service control policy (AWS Organizations)",
             Layer::Rcp => "resource control policy (AWS Organizations)",
             Layer::Session => "session policy (passed when the role session was created)",
-            Layer::Resource => "resource-based policy (bucket, key, queue or other resource policy)",
+            Layer::Resource => {
+                "resource-based policy (bucket, key, queue or other resource policy)"
+            }
             Layer::Vpce => "VPC endpoint policy",
             Layer::Trust => "role trust policy",
             Layer::Unknown => "unknown",

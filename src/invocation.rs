@@ -41,7 +41,10 @@ pub struct Invocation {
 
 impl Invocation {
     pub fn parse(args: &[OsString]) -> Invocation {
-        let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
         let mut inv = Invocation::default();
         let mut i = 0;
         let mut current_flag: Option<String> = None;
@@ -106,7 +109,10 @@ impl Invocation {
     }
 
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params.get(name).and_then(|v| v.first()).map(String::as_str)
+        self.params
+            .get(name)
+            .and_then(|v| v.first())
+            .map(String::as_str)
     }
 
     /// All s3:// URLs on the command line (positionals and flag values).
@@ -124,7 +130,13 @@ impl Invocation {
         }
         self.s3_urls()
             .next()
-            .map(|u| u["s3://".len()..].split('/').next().unwrap_or("").to_string())
+            .map(|u| {
+                u["s3://".len()..]
+                    .split('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
             .filter(|b| !b.is_empty())
     }
 
@@ -134,42 +146,65 @@ impl Invocation {
         }
         self.s3_urls()
             .next()
-            .and_then(|u| u["s3://".len()..].split_once('/').map(|(_, k)| k.to_string()))
+            .and_then(|u| {
+                u["s3://".len()..]
+                    .split_once('/')
+                    .map(|(_, k)| k.to_string())
+            })
             .filter(|k| !k.is_empty())
     }
 
     pub fn instance_type(&self) -> Option<String> {
-        self.param("--instance-type").map(str::to_string).or_else(|| {
-            // --launch-template-data / --cli-input-json carry it inside JSON.
-            self.params.values().flatten().find_map(|v| {
-                let i = v.find("InstanceType")?;
-                let rest = &v[i..];
-                let start = rest.find(':')? + 1;
-                let val = rest[start..].trim_start().trim_start_matches(['"', '=']);
-                let end = val.find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))?;
-                Some(val[..end].to_string()).filter(|s| !s.is_empty())
+        self.param("--instance-type")
+            .map(str::to_string)
+            .or_else(|| {
+                // --launch-template-data / --cli-input-json carry it inside JSON.
+                self.params.values().flatten().find_map(|v| {
+                    let i = v.find("InstanceType")?;
+                    let rest = &v[i..];
+                    let start = rest.find(':')? + 1;
+                    let val = rest[start..].trim_start().trim_start_matches(['"', '=']);
+                    let end =
+                        val.find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))?;
+                    Some(val[..end].to_string()).filter(|s| !s.is_empty())
+                })
             })
-        })
     }
 
     pub fn spot(&self) -> bool {
         self.operation.as_deref() == Some("request-spot-instances")
             || self.operation.as_deref() == Some("request-spot-fleet")
-            || self.params.values().flatten().any(|v| v.to_ascii_lowercase().contains("spot"))
+            || self
+                .params
+                .values()
+                .flatten()
+                .any(|v| v.to_ascii_lowercase().contains("spot"))
     }
 
     pub fn kms_key(&self) -> Option<String> {
-        ["--key-id", "--sse-kms-key-id", "--ssekms-key-id", "--kms-key-id"]
-            .iter()
-            .find_map(|f| self.param(f))
-            .map(str::to_string)
+        [
+            "--key-id",
+            "--sse-kms-key-id",
+            "--ssekms-key-id",
+            "--kms-key-id",
+        ]
+        .iter()
+        .find_map(|f| self.param(f))
+        .map(str::to_string)
     }
 
     pub fn role_arn(&self) -> Option<String> {
-        ["--role-arn", "--role", "--iam-instance-profile", "--execution-role-arn", "--task-role-arn", "--service-role"]
-            .iter()
-            .find_map(|f| self.param(f))
-            .map(str::to_string)
+        [
+            "--role-arn",
+            "--role",
+            "--iam-instance-profile",
+            "--execution-role-arn",
+            "--task-role-arn",
+            "--service-role",
+        ]
+        .iter()
+        .find_map(|f| self.param(f))
+        .map(str::to_string)
     }
 
     pub fn image_id(&self) -> Option<String> {
@@ -178,7 +213,13 @@ impl Invocation {
 
     /// The CLI service as IAM and the error tables know it (`s3api` is `s3`).
     pub fn service_name(&self) -> Option<String> {
-        self.service.as_deref().map(|s| if s == "s3api" { "s3".to_string() } else { s.to_string() })
+        self.service.as_deref().map(|s| {
+            if s == "s3api" {
+                "s3".to_string()
+            } else {
+                s.to_string()
+            }
+        })
     }
 }
 
@@ -193,7 +234,9 @@ mod tests {
 
     #[test]
     fn globals_anywhere() {
-        let i = parse("--profile dev ec2 run-instances --region=eu-west-1 --image-id ami-1 --instance-type p3.2xlarge --endpoint-url http://127.0.0.1:1 --debug");
+        let i = parse(
+            "--profile dev ec2 run-instances --region=eu-west-1 --image-id ami-1 --instance-type p3.2xlarge --endpoint-url http://127.0.0.1:1 --debug",
+        );
         assert_eq!(i.profile.as_deref(), Some("dev"));
         assert_eq!(i.region.as_deref(), Some("eu-west-1"));
         assert_eq!(i.endpoint_url.as_deref(), Some("http://127.0.0.1:1"));

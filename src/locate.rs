@@ -97,7 +97,10 @@ pub fn guard(
     let mut depth = 0;
     if let Some(value) = inherited.and_then(|v| v.into_string().ok()) {
         let mut parts = value.splitn(3, ':');
-        depth = parts.next().and_then(|d| d.parse::<u32>().ok()).unwrap_or(0);
+        depth = parts
+            .next()
+            .and_then(|d| d.parse::<u32>().ok())
+            .unwrap_or(0);
         let parent_hash = parts.next().unwrap_or("");
         let parent_path = parts.next().unwrap_or("");
         let same = parent_path == aws.to_string_lossy() && parent_hash == format!("{hash:016x}");
@@ -105,7 +108,11 @@ pub fn guard(
             return Err(LocateError::Loop(aws.to_path_buf()));
         }
     }
-    Ok(format!("{}:{hash:016x}:{}", depth + 1, aws.to_string_lossy()))
+    Ok(format!(
+        "{}:{hash:016x}:{}",
+        depth + 1,
+        aws.to_string_lossy()
+    ))
 }
 
 #[cfg(test)]

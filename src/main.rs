@@ -3,32 +3,20 @@
 //! Thin dispatch: a reserved first argument is one of awsx's own commands; anything else
 //! is an aws command line, run untouched.
 
-mod advise;
-mod capture;
-mod classify;
-mod cli;
-mod diagnose;
-mod doctor;
-mod failure;
-mod findings;
-mod invocation;
-mod knowledge;
-mod locate;
-mod policy;
-mod probe;
-mod quota_cmd;
-mod report;
-mod run;
-mod sanitize;
-
 use std::ffi::OsString;
+
+use awsx::{cli, diagnose, invocation, locate, run, sanitize};
 
 /// How much of aws's stderr to keep for diagnosis (the tail; error lines are kept apart).
 const CAPTURE_LIMIT: usize = 256 * 1024;
 
 fn main() {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
-    if args.first().and_then(|a| a.to_str()).is_some_and(|a| cli::RESERVED.contains(&a)) {
+    if args
+        .first()
+        .and_then(|a| a.to_str())
+        .is_some_and(|a| cli::RESERVED.contains(&a))
+    {
         let code = match cli::run(args) {
             Ok(code) => code,
             Err(e) => {
@@ -65,15 +53,17 @@ fn wrap(args: Vec<OsString>) -> ! {
         }
     };
     // Ctrl-C (130) and signal deaths are the user's decision, not a failure to explain.
-    if let run::Exit::Code(code) = outcome.exit {
-        if code != 0 && code != 130 && outcome.stderr.total() > 0 {
-            // Diagnosis must never change aws's exit status: contain any panic.
-            std::panic::set_hook(Box::new(|_| {}));
-            let inv = invocation::Invocation::parse(&args);
-            let text = outcome.stderr.text();
-            if std::panic::catch_unwind(|| diagnose::after_failure(&inv, &text)).is_err() {
-                eprintln!("awsx: diagnosis failed (internal error); aws's output above is complete");
-            }
+    if let run::Exit::Code(code) = outcome.exit
+        && code != 0
+        && code != 130
+        && outcome.stderr.total() > 0
+    {
+        // Diagnosis must never change aws's exit status: contain any panic.
+        std::panic::set_hook(Box::new(|_| {}));
+        let inv = invocation::Invocation::parse(&args);
+        let text = outcome.stderr.text();
+        if std::panic::catch_unwind(|| diagnose::after_failure(&inv, &text)).is_err() {
+            eprintln!("awsx: diagnosis failed (internal error); aws's output above is complete");
         }
     }
     run::exit_like(outcome.exit)

@@ -191,7 +191,12 @@ fn parse_value(value: &Value, depth: usize) -> Result<PolicyDocument, String> {
             if let Some(statement) = field(obj, "Statement") {
                 return parse_document(obj, statement);
             }
-            for wrapper in ["Policy", "PolicyDocument", "AssumeRolePolicyDocument", "Role"] {
+            for wrapper in [
+                "Policy",
+                "PolicyDocument",
+                "AssumeRolePolicyDocument",
+                "Role",
+            ] {
                 if let Some(inner) = field(obj, wrapper) {
                     return parse_value(inner, depth + 1);
                 }
@@ -279,7 +284,11 @@ fn parse_statement(value: &Value, index: usize) -> Result<Statement, String> {
     let effect = match field(obj, "Effect").and_then(Value::as_str) {
         Some(e) if e.eq_ignore_ascii_case("allow") => Effect::Allow,
         Some(e) if e.eq_ignore_ascii_case("deny") => Effect::Deny,
-        Some(e) => return Err(format!("statement {index}: Effect must be Allow or Deny, not {e:?}")),
+        Some(e) => {
+            return Err(format!(
+                "statement {index}: Effect must be Allow or Deny, not {e:?}"
+            ));
+        }
         None => return Err(format!("statement {index}: missing Effect")),
     };
     let action = field(obj, "Action");
@@ -329,9 +338,15 @@ fn parse_principal(value: &Value, what: &str, index: usize) -> Result<Principal,
             let any = map
                 .get("AWS")
                 .is_some_and(|ids| ids.iter().any(|id| id == "*"));
-            Ok(if any { Principal::Any } else { Principal::Map(map) })
+            Ok(if any {
+                Principal::Any
+            } else {
+                Principal::Map(map)
+            })
         }
-        _ => Err(format!("statement {index}: {what} must be \"*\" or an object")),
+        _ => Err(format!(
+            "statement {index}: {what} must be \"*\" or an object"
+        )),
     }
 }
 
@@ -410,7 +425,11 @@ fn arn_like(pattern: &str, value: &str) -> bool {
 /// Values of a condition key: `None` when unknown, an empty slice when known
 /// to be absent from the request.
 fn lookup<'c>(req: &Request<'c>, key: &str) -> Option<Cow<'c, [String]>> {
-    if let Some((_, values)) = req.context.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
+    if let Some((_, values)) = req
+        .context
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+    {
         return Some(Cow::Borrowed(values.as_slice()));
     }
     derived_value(req, key).map(|v| Cow::Owned(vec![v]))
@@ -555,7 +574,12 @@ impl<'a> Caller<'a> {
         } else {
             (account, CallerKind::Other)
         };
-        Caller { arn: s, partition: None, account, kind }
+        Caller {
+            arn: s,
+            partition: None,
+            account,
+            kind,
+        }
     }
 }
 
@@ -563,11 +587,20 @@ impl<'a> Caller<'a> {
 enum AwsId<'p> {
     Everyone,
     /// `123456789012` or `arn:aws:iam::123456789012:root`.
-    Account { partition: Option<&'p str>, account: &'p str },
+    Account {
+        partition: Option<&'p str>,
+        account: &'p str,
+    },
     /// `arn:aws:iam::123456789012:role/path/Name`.
-    Role { partition: &'p str, account: &'p str, name: &'p str },
+    Role {
+        partition: &'p str,
+        account: &'p str,
+        name: &'p str,
+    },
     /// Any other ARN (user, session, federated user) or unique ID: exact.
-    Exact { account: Option<&'p str> },
+    Exact {
+        account: Option<&'p str>,
+    },
 }
 
 fn classify_aws_id(id: &str) -> AwsId<'_> {
@@ -575,15 +608,23 @@ fn classify_aws_id(id: &str) -> AwsId<'_> {
         return AwsId::Everyone;
     }
     if is_account_id(id) {
-        return AwsId::Account { partition: None, account: id };
+        return AwsId::Account {
+            partition: None,
+            account: id,
+        };
     }
     match arn_parts(id) {
-        Some((partition, "iam", account, "root")) => AwsId::Account { partition: Some(partition), account },
-        Some((partition, "iam", account, resource)) if resource.starts_with("role/") => AwsId::Role {
-            partition,
+        Some((partition, "iam", account, "root")) => AwsId::Account {
+            partition: Some(partition),
             account,
-            name: resource.rsplit('/').next().unwrap_or(resource),
         },
+        Some((partition, "iam", account, resource)) if resource.starts_with("role/") => {
+            AwsId::Role {
+                partition,
+                account,
+                name: resource.rsplit('/').next().unwrap_or(resource),
+            }
+        }
         Some((_, _, account, _)) => AwsId::Exact {
             account: (!account.is_empty()).then_some(account),
         },
@@ -605,7 +646,12 @@ enum Tri {
 }
 
 /// Does one `Principal` identifier cover the caller?
-fn principal_id_matches(kind: &str, id: &str, caller: Option<&Caller>, account: Option<&str>) -> Tri {
+fn principal_id_matches(
+    kind: &str,
+    id: &str,
+    caller: Option<&Caller>,
+    account: Option<&str>,
+) -> Tri {
     if !kind.eq_ignore_ascii_case("AWS") {
         return match caller {
             None => Tri::Unknown,
@@ -620,9 +666,11 @@ fn principal_id_matches(kind: &str, id: &str, caller: Option<&Caller>, account: 
         // Only the account is known: it settles account principals, and
         // rules out identifiers in other accounts.
         return match (aws_id, account) {
-            (AwsId::Everyone, _) => Tri::Yes("Principal AWS \"*\" covers every AWS principal".to_string()),
+            (AwsId::Everyone, _) => {
+                Tri::Yes("Principal AWS \"*\" covers every AWS principal".to_string())
+            }
             (AwsId::Account { account: a, .. }, Some(acct)) if a == acct => Tri::Yes(format!(
-                "the caller is in account {acct}, and Principal \"{id}\" covers every principal of that account"
+                "the caller is in account {acct}, and Principal \"{id}\" covers every principal of that account (whose own IAM policies must then allow it too)"
             )),
             (AwsId::Account { account: a, .. }, Some(acct))
             | (AwsId::Role { account: a, .. }, Some(acct))
@@ -636,22 +684,32 @@ fn principal_id_matches(kind: &str, id: &str, caller: Option<&Caller>, account: 
     };
     match aws_id {
         AwsId::Everyone => Tri::Yes("Principal AWS \"*\" covers every AWS principal".to_string()),
-        AwsId::Account { partition, account: a } => {
+        AwsId::Account {
+            partition,
+            account: a,
+        } => {
             if c.account == Some(a) && same_partition(partition, c.partition) {
                 Tri::Yes(format!(
-                    "caller {} is in account {a}, and Principal \"{id}\" covers every principal of that account",
+                    "caller {} is in account {a}, and Principal \"{id}\" covers every principal of that account (whose own IAM policies must then allow it too)",
                     c.arn
                 ))
             } else {
                 Tri::No
             }
         }
-        AwsId::Role { partition, account: a, name } => match c.kind {
+        AwsId::Role {
+            partition,
+            account: a,
+            name,
+        } => match c.kind {
             CallerKind::Role if c.arn == id => Tri::Yes(format!("caller is the role \"{id}\"")),
             CallerKind::Session { role }
                 if role == name && c.account == Some(a) && c.partition == Some(partition) =>
             {
-                Tri::Yes(format!("caller {} is a session of the role \"{id}\"", c.arn))
+                Tri::Yes(format!(
+                    "caller {} is a session of the role \"{id}\"",
+                    c.arn
+                ))
             }
             _ => Tri::No,
         },
@@ -691,7 +749,8 @@ fn check_principal(st: &Statement, req: &Request) -> Part {
         check_not_principal(np, caller.as_ref())
     } else {
         Part::Match(
-            "no Principal element: the statement covers the identity the policy is attached to".to_string(),
+            "no Principal element: the statement covers the identity the policy is attached to"
+                .to_string(),
         )
     }
 }
@@ -699,7 +758,9 @@ fn check_principal(st: &Statement, req: &Request) -> Part {
 fn check_principal_element(p: &Principal, caller: Option<&Caller>, account: Option<&str>) -> Part {
     let map = match p {
         Principal::Any => {
-            return Part::Match("Principal \"*\" covers everyone, anonymous callers included".to_string());
+            return Part::Match(
+                "Principal \"*\" covers everyone, anonymous callers included".to_string(),
+            );
         }
         Principal::Map(map) => map,
     };
@@ -771,7 +832,10 @@ fn check_not_principal(np: &Principal, caller: Option<&Caller>) -> Part {
     let partition = c.partition.unwrap_or("aws");
     if let Some(acct) = c.account {
         if !matches!(c.kind, CallerKind::Service) {
-            chain.push((format!("its account (arn:{partition}:iam::{acct}:root)"), account_listed(acct)));
+            chain.push((
+                format!("its account (arn:{partition}:iam::{acct}:root)"),
+                account_listed(acct),
+            ));
         }
         if let CallerKind::Session { role } = c.kind {
             chain.push((
@@ -783,7 +847,11 @@ fn check_not_principal(np: &Principal, caller: Option<&Caller>) -> Part {
     if !matches!(c.kind, CallerKind::Root) || c.account.is_none() {
         chain.push((c.arn.to_string(), exact_listed));
     }
-    let missing: Vec<&str> = chain.iter().filter(|(_, l)| !l).map(|(what, _)| what.as_str()).collect();
+    let missing: Vec<&str> = chain
+        .iter()
+        .filter(|(_, l)| !l)
+        .map(|(what, _)| what.as_str())
+        .collect();
     if missing.is_empty() {
         return Part::NoMatch;
     }
@@ -829,7 +897,8 @@ fn check_resource(st: &Statement, req: &Request) -> Part {
         (&st.not_resource, true)
     } else {
         return Part::Match(
-            "no Resource element: the statement covers the resource the policy is attached to".to_string(),
+            "no Resource element: the statement covers the resource the policy is attached to"
+                .to_string(),
         );
     };
     let unknown = || {
@@ -979,7 +1048,12 @@ fn parse_op(operator: &str) -> Option<Op> {
         "null" => (Base::Null, false),
         _ => return None,
     };
-    Some(Op { set, base, negated, if_exists })
+    Some(Op {
+        set,
+        base,
+        negated,
+        if_exists,
+    })
 }
 
 fn parse_bool(s: &str) -> Option<bool> {
@@ -1091,7 +1165,9 @@ fn value_matches(base: Base, policy: &str, request: &str) -> bool {
             (Some(r), Some(p)) => cmp.holds(r.partial_cmp(&p)),
             _ => false,
         },
-        Base::Bool => matches!((parse_bool(policy), parse_bool(request)), (Some(a), Some(b)) if a == b),
+        Base::Bool => {
+            matches!((parse_bool(policy), parse_bool(request)), (Some(a), Some(b)) if a == b)
+        }
         Base::Ip => ip_in_cidr(policy, request),
         Base::Null => false,
     }
@@ -1111,7 +1187,11 @@ fn eval_condition(c: &Condition, req: &Request) -> Option<bool> {
         // IAM User Guide, "Condition operators": a missing key makes the
         // condition false, except for negated operators (true), IfExists
         // (true) and ForAllValues (true: every one of no values matches).
-        return Some(op.if_exists || op.set == SetOp::ForAllValues || (op.set == SetOp::Single && op.negated));
+        return Some(
+            op.if_exists
+                || op.set == SetOp::ForAllValues
+                || (op.set == SetOp::Single && op.negated),
+        );
     }
     let mut policy_values: Vec<Cow<str>> = Vec::with_capacity(c.values.len());
     for v in &c.values {
@@ -1122,7 +1202,9 @@ fn eval_condition(c: &Condition, req: &Request) -> Option<bool> {
         }
     }
     let value_ok = |request: &String| {
-        let hit = policy_values.iter().any(|p| value_matches(op.base, p, request));
+        let hit = policy_values
+            .iter()
+            .any(|p| value_matches(op.base, p, request));
         hit != op.negated
     };
     Some(match op.set {
@@ -1162,12 +1244,16 @@ fn key_meaning(key: &str, values: &[String]) -> Option<String> {
         "aws:multifactorauthpresent" => match single_bool {
             Some(false) => "credentials obtained without MFA",
             Some(true) => "credentials obtained with MFA",
-            None => "whether the credentials were obtained with MFA; absent for long-term access keys",
+            None => {
+                "whether the credentials were obtained with MFA; absent for long-term access keys"
+            }
         },
         "aws:sourceip" => {
             "the caller's public IP address; requests through a VPC endpoint carry aws:VpcSourceIp instead"
         }
-        "aws:sourcevpce" => "the VPC endpoint the request came through; absent when it did not use one",
+        "aws:sourcevpce" => {
+            "the VPC endpoint the request came through; absent when it did not use one"
+        }
         "aws:sourcevpc" => "the VPC the request came from through a VPC endpoint; absent otherwise",
         "aws:principalorgid" => "the AWS Organizations ID of the caller's account",
         "aws:principalarn" => "the caller's ARN; for a role session, the role's ARN",
@@ -1222,7 +1308,10 @@ pub fn explain_condition(c: &Condition) -> String {
         .map(|m| format!(" ({m})"))
         .unwrap_or_default();
     let Some(op) = parse_op(&c.operator) else {
-        return format!("{} {} {values}{meaning} (operator not evaluated by awsx)", c.key, c.operator);
+        return format!(
+            "{} {} {values}{meaning} (operator not evaluated by awsx)",
+            c.key, c.operator
+        );
     };
     if op.base == Base::Null {
         let state = match c.values.as_slice() {
@@ -1243,14 +1332,54 @@ pub fn explain_condition(c: &Condition) -> String {
             if many { "is one of" } else { "is" }
         }
         (Base::StringEquals | Base::StringEqualsIgnoreCase | Base::Date(Cmp::Eq), true) => {
-            if many { "is none of" } else { "is not" }
+            if many {
+                "is none of"
+            } else {
+                "is not"
+            }
         }
-        (Base::StringLike, false) => if many { "matches one of" } else { "matches" },
-        (Base::StringLike, true) => if many { "matches none of" } else { "does not match" },
-        (Base::Arn, false) => if many { "matches one of the ARNs" } else { "matches the ARN" },
-        (Base::Arn, true) => if many { "matches none of the ARNs" } else { "does not match the ARN" },
-        (Base::Numeric(Cmp::Eq), false) => if many { "equals one of" } else { "equals" },
-        (Base::Numeric(Cmp::Eq), true) => if many { "equals none of" } else { "does not equal" },
+        (Base::StringLike, false) => {
+            if many {
+                "matches one of"
+            } else {
+                "matches"
+            }
+        }
+        (Base::StringLike, true) => {
+            if many {
+                "matches none of"
+            } else {
+                "does not match"
+            }
+        }
+        (Base::Arn, false) => {
+            if many {
+                "matches one of the ARNs"
+            } else {
+                "matches the ARN"
+            }
+        }
+        (Base::Arn, true) => {
+            if many {
+                "matches none of the ARNs"
+            } else {
+                "does not match the ARN"
+            }
+        }
+        (Base::Numeric(Cmp::Eq), false) => {
+            if many {
+                "equals one of"
+            } else {
+                "equals"
+            }
+        }
+        (Base::Numeric(Cmp::Eq), true) => {
+            if many {
+                "equals none of"
+            } else {
+                "does not equal"
+            }
+        }
         (Base::Numeric(Cmp::Lt), _) => "is less than",
         (Base::Numeric(Cmp::Le), _) => "is at most",
         (Base::Numeric(Cmp::Gt), _) => "is greater than",
@@ -1265,7 +1394,11 @@ pub fn explain_condition(c: &Condition) -> String {
         (Base::Ip, true) => "is not in",
         (Base::Null, _) => "is",
     };
-    let case = if op.base == Base::StringEqualsIgnoreCase { " (ignoring case)" } else { "" };
+    let case = if op.base == Base::StringEqualsIgnoreCase {
+        " (ignoring case)"
+    } else {
+        ""
+    };
     let absent = if op.if_exists || (op.negated && op.set == SetOp::Single) {
         ", or the key is absent"
     } else if op.set == SetOp::ForAllValues {
@@ -1298,10 +1431,14 @@ fn condition_line(effect: Effect, c: &Condition, result: Option<bool>, req: &Req
     format!("{lead} {}: {status}", explain_condition(c))
 }
 
+/// Summary line; statements are numbered from 1 for people (`index` + 1).
 fn header(index: usize, st: &Statement, applies: &Applies) -> String {
+    let number = index + 1;
     let name = match st.sid.as_deref() {
-        Some(sid) if !sid.is_empty() => format!("{} statement #{index} (Sid \"{sid}\")", st.effect),
-        _ => format!("{} statement #{index}", st.effect),
+        Some(sid) if !sid.is_empty() => {
+            format!("{} statement #{number} (Sid \"{sid}\")", st.effect)
+        }
+        _ => format!("{} statement #{number}", st.effect),
     };
     match applies {
         Applies::Yes => format!("{name} applies to this request"),
@@ -1310,7 +1447,11 @@ fn header(index: usize, st: &Statement, applies: &Applies) -> String {
         ),
         Applies::DependsOn(conditions) => format!(
             "{name} applies only if {}; awsx cannot tell for this request",
-            conditions.iter().map(explain_condition).collect::<Vec<_>>().join(" and ")
+            conditions
+                .iter()
+                .map(explain_condition)
+                .collect::<Vec<_>>()
+                .join(" and ")
         ),
     }
 }
@@ -1319,7 +1460,11 @@ fn header(index: usize, st: &Statement, applies: &Applies) -> String {
 // Evaluation
 // ---------------------------------------------------------------------------
 
-fn evaluate_statement<'a>(index: usize, st: &'a Statement, req: &Request) -> Option<StatementMatch<'a>> {
+fn evaluate_statement<'a>(
+    index: usize,
+    st: &'a Statement,
+    req: &Request,
+) -> Option<StatementMatch<'a>> {
     let Part::Match(action) = check_action(st, req.action) else {
         return None;
     };
@@ -1353,7 +1498,12 @@ fn evaluate_statement<'a>(index: usize, st: &'a Statement, req: &Request) -> Opt
         Applies::DependsOn(pending)
     };
     explanation.insert(0, header(index, st, &applies));
-    Some(StatementMatch { index, statement: st, applies, explanation })
+    Some(StatementMatch {
+        index,
+        statement: st,
+        applies,
+        explanation,
+    })
 }
 
 /// Evaluates one policy against a request: which Deny and Allow statements
@@ -1385,7 +1535,11 @@ pub fn evaluate<'a>(doc: &'a PolicyDocument, req: &Request) -> Evaluation<'a> {
     } else {
         Verdict::NoAllow
     };
-    Evaluation { denies, allows, verdict }
+    Evaluation {
+        denies,
+        allows,
+        verdict,
+    }
 }
 
 #[cfg(test)]
@@ -1420,7 +1574,15 @@ mod tests {
         context: Ctx,
         want: Verdict,
     ) -> Case {
-        Case { name, principal, account: None, action, resource, context, want }
+        Case {
+            name,
+            principal,
+            account: None,
+            action,
+            resource,
+            context,
+            want,
+        }
     }
 
     /// Runs every case against `policy`; `source` names the documentation
@@ -1437,16 +1599,36 @@ mod tests {
                 context: &context,
             };
             let eval = evaluate(&doc, &req);
-            assert_eq!(eval.verdict, c.want, "case {:?} ({source}): {eval:#?}", c.name);
+            assert_eq!(
+                eval.verdict, c.want,
+                "case {:?} ({source}): {eval:#?}",
+                c.name
+            );
         }
     }
 
-    fn eval_one(policy: &str, principal: Option<&str>, action: &str, resource: Option<&str>, context: Ctx) -> Vec<String> {
+    fn eval_one(
+        policy: &str,
+        principal: Option<&str>,
+        action: &str,
+        resource: Option<&str>,
+        context: Ctx,
+    ) -> Vec<String> {
         let doc = parse(policy).expect("policy parses");
         let context = ctx(context);
-        let req = Request { principal, account: None, action, resource, context: &context };
+        let req = Request {
+            principal,
+            account: None,
+            action,
+            resource,
+            context: &context,
+        };
         let eval = evaluate(&doc, &req);
-        eval.denies.iter().chain(&eval.allows).flat_map(|m| m.explanation.clone()).collect()
+        eval.denies
+            .iter()
+            .chain(&eval.allows)
+            .flat_map(|m| m.explanation.clone())
+            .collect()
     }
 
     const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
@@ -1472,18 +1654,39 @@ mod tests {
         // IAM User Guide, "IAM JSON policy elements: Resource": resource ARNs
         // are case-sensitive, and * spans `/` and `:`.
         // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html
-        assert!(wildcard_match("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a/b/c"));
-        assert!(wildcard_match("arn:aws:s3:::bucket*", "arn:aws:s3:::bucket-logs/x"));
-        assert!(wildcard_match("arn:aws:iam::*", "arn:aws:iam::111122223333:role/a:b"));
+        assert!(wildcard_match(
+            "arn:aws:s3:::bucket/*",
+            "arn:aws:s3:::bucket/a/b/c"
+        ));
+        assert!(wildcard_match(
+            "arn:aws:s3:::bucket*",
+            "arn:aws:s3:::bucket-logs/x"
+        ));
+        assert!(wildcard_match(
+            "arn:aws:iam::*",
+            "arn:aws:iam::111122223333:role/a:b"
+        ));
         assert!(wildcard_match("*", ""));
         assert!(wildcard_match("a*b*c", "aXXbYYc"));
         assert!(!wildcard_match("a*b*c", "aXXbYY"));
-        assert!(!wildcard_match("arn:aws:s3:::Bucket/*", "arn:aws:s3:::bucket/x"));
-        assert!(!wildcard_match("arn:aws:s3:::bucket", "arn:aws:s3:::bucket/x"));
+        assert!(!wildcard_match(
+            "arn:aws:s3:::Bucket/*",
+            "arn:aws:s3:::bucket/x"
+        ));
+        assert!(!wildcard_match(
+            "arn:aws:s3:::bucket",
+            "arn:aws:s3:::bucket/x"
+        ));
         // ArnLike matches each of the six ARN parts on its own.
         // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
-        assert!(arn_like("arn:aws:iam::*:role/Admin*", "arn:aws:iam::111122223333:role/AdminTeam"));
-        assert!(!arn_like("arn:aws:sns:*:111122223333:*", "arn:aws:sns:us-east-1:444455556666:topic:111122223333:x"));
+        assert!(arn_like(
+            "arn:aws:iam::*:role/Admin*",
+            "arn:aws:iam::111122223333:role/AdminTeam"
+        ));
+        assert!(!arn_like(
+            "arn:aws:sns:*:111122223333:*",
+            "arn:aws:sns:us-east-1:444455556666:topic:111122223333:x"
+        ));
     }
 
     // -- parsing ------------------------------------------------------------
@@ -1509,8 +1712,16 @@ mod tests {
         assert_eq!(
             st.condition,
             vec![
-                Condition { operator: "Bool".into(), key: "aws:SecureTransport".into(), values: vec!["false".into()] },
-                Condition { operator: "NumericLessThan".into(), key: "s3:TlsVersion".into(), values: vec!["1.2".into()] },
+                Condition {
+                    operator: "Bool".into(),
+                    key: "aws:SecureTransport".into(),
+                    values: vec!["false".into()]
+                },
+                Condition {
+                    operator: "NumericLessThan".into(),
+                    key: "s3:TlsVersion".into(),
+                    values: vec!["1.2".into()]
+                },
             ]
         );
 
@@ -1525,7 +1736,10 @@ mod tests {
         assert!(!doc.statements[0].has_action && !doc.statements[0].has_resource);
         assert_eq!(
             doc.statements[1].principal,
-            Some(Principal::Map(BTreeMap::from([("Service".to_string(), vec!["ec2.amazonaws.com".to_string()])])))
+            Some(Principal::Map(BTreeMap::from([(
+                "Service".to_string(),
+                vec!["ec2.amazonaws.com".to_string()]
+            )])))
         );
         assert!(doc.statements[1].resource.is_empty() && !doc.statements[1].has_resource);
     }
@@ -1540,7 +1754,10 @@ mod tests {
         // `aws s3api get-bucket-policy` and `aws kms get-key-policy` print
         // {"Policy": "<document as a JSON string>"}.
         let wrapped = r#"{"Policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}"}"#;
-        assert_eq!(parse(wrapped).expect("wrapped").statements[0].effect, Effect::Deny);
+        assert_eq!(
+            parse(wrapped).expect("wrapped").statements[0].effect,
+            Effect::Deny
+        );
         // `aws iam get-role` prints the decoded document inside Role.
         let role = r#"{"Role":{"RoleName":"R","AssumeRolePolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}}}"#;
         assert_eq!(parse(role).expect("get-role output").statements.len(), 1);
@@ -1557,11 +1774,26 @@ mod tests {
             (r#"{"Version":"2012-10-17"}"#, "no Statement"),
             (r#"{"Statement":"x"}"#, "object or an array"),
             (r#"{"Statement":{"Action":"s3:*"}}"#, "missing Effect"),
-            (r#"{"Statement":{"Effect":"Maybe","Action":"s3:*"}}"#, "Allow or Deny"),
-            (r#"{"Statement":{"Effect":"Allow","Resource":"*"}}"#, "Action or NotAction"),
-            (r#"{"Statement":{"Effect":"Allow","Action":{"a":1}}}"#, "Action must be"),
-            (r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Principal":5}}"#, "Principal must be"),
-            (r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Condition":{"Bool":"x"}}}"#, "must map keys"),
+            (
+                r#"{"Statement":{"Effect":"Maybe","Action":"s3:*"}}"#,
+                "Allow or Deny",
+            ),
+            (
+                r#"{"Statement":{"Effect":"Allow","Resource":"*"}}"#,
+                "Action or NotAction",
+            ),
+            (
+                r#"{"Statement":{"Effect":"Allow","Action":{"a":1}}}"#,
+                "Action must be",
+            ),
+            (
+                r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Principal":5}}"#,
+                "Principal must be",
+            ),
+            (
+                r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Condition":{"Bool":"x"}}}"#,
+                "must map keys",
+            ),
             ("%7B%ZZ", "bad URL encoding"),
         ] {
             let err = parse(text).expect_err(text);
@@ -1581,12 +1813,54 @@ mod tests {
             "reference_policies_elements_notaction.html",
             r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","NotAction":"s3:DeleteBucket","Resource":"arn:aws:s3:::*"}}"#,
             &[
-                case("get object", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::amzn-s3-demo-bucket/k"), NONE, Verdict::Allowed),
-                case("delete bucket", Some(ALICE), "s3:DeleteBucket", Some("arn:aws:s3:::amzn-s3-demo-bucket"), NONE, Verdict::NoAllow),
-                case("delete bucket, any case", Some(ALICE), "S3:deletebucket", Some("arn:aws:s3:::amzn-s3-demo-bucket"), NONE, Verdict::NoAllow),
-                case("list all buckets", Some(ALICE), "s3:ListAllMyBuckets", Some("*"), NONE, Verdict::NoAllow),
-                case("other service", Some(ALICE), "ec2:RunInstances", Some("arn:aws:ec2:us-east-1:111122223333:instance/*"), NONE, Verdict::NoAllow),
-                case("resource unknown", Some(ALICE), "s3:GetObject", None, NONE, Verdict::DependsOn),
+                case(
+                    "get object",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::amzn-s3-demo-bucket/k"),
+                    NONE,
+                    Verdict::Allowed,
+                ),
+                case(
+                    "delete bucket",
+                    Some(ALICE),
+                    "s3:DeleteBucket",
+                    Some("arn:aws:s3:::amzn-s3-demo-bucket"),
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "delete bucket, any case",
+                    Some(ALICE),
+                    "S3:deletebucket",
+                    Some("arn:aws:s3:::amzn-s3-demo-bucket"),
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "list all buckets",
+                    Some(ALICE),
+                    "s3:ListAllMyBuckets",
+                    Some("*"),
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "other service",
+                    Some(ALICE),
+                    "ec2:RunInstances",
+                    Some("arn:aws:ec2:us-east-1:111122223333:instance/*"),
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "resource unknown",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    None,
+                    NONE,
+                    Verdict::DependsOn,
+                ),
             ],
         );
         // Same page: everything except IAM.
@@ -1594,10 +1868,38 @@ mod tests {
             "reference_policies_elements_notaction.html",
             r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}}"#,
             &[
-                case("s3", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::b/k"), NONE, Verdict::Allowed),
-                case("iam", Some(ALICE), "iam:CreateUser", Some("arn:aws:iam::111122223333:user/x"), NONE, Verdict::NoAllow),
-                case("iam, resource unknown", Some(ALICE), "IAM:CreateUser", None, NONE, Verdict::NoAllow),
-                case("resource unknown, Resource *", Some(ALICE), "sqs:SendMessage", None, NONE, Verdict::Allowed),
+                case(
+                    "s3",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::b/k"),
+                    NONE,
+                    Verdict::Allowed,
+                ),
+                case(
+                    "iam",
+                    Some(ALICE),
+                    "iam:CreateUser",
+                    Some("arn:aws:iam::111122223333:user/x"),
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "iam, resource unknown",
+                    Some(ALICE),
+                    "IAM:CreateUser",
+                    None,
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "resource unknown, Resource *",
+                    Some(ALICE),
+                    "sqs:SendMessage",
+                    None,
+                    NONE,
+                    Verdict::Allowed,
+                ),
             ],
         );
     }
@@ -1613,11 +1915,46 @@ mod tests {
             r#"{"Version":"2012-10-17","Statement":[{"Sid":"DenyAllUsersNotUsingMFA","Effect":"Deny","NotAction":"iam:*","Resource":"*",
                 "Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}]}"#,
             &[
-                case("no MFA", Some(ALICE), "s3:ListBucket", Some("arn:aws:s3:::b"), &[("aws:MultiFactorAuthPresent", &["false"])], Verdict::ExplicitDeny),
-                case("MFA", Some(ALICE), "s3:ListBucket", Some("arn:aws:s3:::b"), &[("aws:MultiFactorAuthPresent", &["true"])], Verdict::NoAllow),
-                case("long-term keys: key absent", Some(ALICE), "s3:ListBucket", Some("arn:aws:s3:::b"), &[("aws:MultiFactorAuthPresent", &[])], Verdict::ExplicitDeny),
-                case("MFA unknown", Some(ALICE), "s3:ListBucket", Some("arn:aws:s3:::b"), NONE, Verdict::DependsOn),
-                case("IAM action, no MFA", Some(ALICE), "iam:ListUsers", Some("*"), &[("aws:MultiFactorAuthPresent", &["false"])], Verdict::NoAllow),
+                case(
+                    "no MFA",
+                    Some(ALICE),
+                    "s3:ListBucket",
+                    Some("arn:aws:s3:::b"),
+                    &[("aws:MultiFactorAuthPresent", &["false"])],
+                    Verdict::ExplicitDeny,
+                ),
+                case(
+                    "MFA",
+                    Some(ALICE),
+                    "s3:ListBucket",
+                    Some("arn:aws:s3:::b"),
+                    &[("aws:MultiFactorAuthPresent", &["true"])],
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "long-term keys: key absent",
+                    Some(ALICE),
+                    "s3:ListBucket",
+                    Some("arn:aws:s3:::b"),
+                    &[("aws:MultiFactorAuthPresent", &[])],
+                    Verdict::ExplicitDeny,
+                ),
+                case(
+                    "MFA unknown",
+                    Some(ALICE),
+                    "s3:ListBucket",
+                    Some("arn:aws:s3:::b"),
+                    NONE,
+                    Verdict::DependsOn,
+                ),
+                case(
+                    "IAM action, no MFA",
+                    Some(ALICE),
+                    "iam:ListUsers",
+                    Some("*"),
+                    &[("aws:MultiFactorAuthPresent", &["false"])],
+                    Verdict::NoAllow,
+                ),
             ],
         );
     }
@@ -1631,12 +1968,54 @@ mod tests {
             r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"s3:*",
                 "NotResource":["arn:aws:s3:::HRBucket/Payroll","arn:aws:s3:::HRBucket/Payroll/*"]}}"#,
             &[
-                case("payroll object", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::HRBucket/Payroll/jan.csv"), NONE, Verdict::NoAllow),
-                case("payroll folder", Some(ALICE), "s3:ListBucket", Some("arn:aws:s3:::HRBucket/Payroll"), NONE, Verdict::NoAllow),
-                case("other folder", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::HRBucket/Other/x"), NONE, Verdict::ExplicitDeny),
-                case("resource ARNs are case-sensitive", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::hrbucket/Payroll/x"), NONE, Verdict::ExplicitDeny),
-                case("non-S3 action", Some(ALICE), "ec2:RunInstances", Some("arn:aws:ec2:us-east-1:111122223333:instance/*"), NONE, Verdict::NoAllow),
-                case("resource unknown", Some(ALICE), "s3:GetObject", None, NONE, Verdict::DependsOn),
+                case(
+                    "payroll object",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::HRBucket/Payroll/jan.csv"),
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "payroll folder",
+                    Some(ALICE),
+                    "s3:ListBucket",
+                    Some("arn:aws:s3:::HRBucket/Payroll"),
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "other folder",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::HRBucket/Other/x"),
+                    NONE,
+                    Verdict::ExplicitDeny,
+                ),
+                case(
+                    "resource ARNs are case-sensitive",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::hrbucket/Payroll/x"),
+                    NONE,
+                    Verdict::ExplicitDeny,
+                ),
+                case(
+                    "non-S3 action",
+                    Some(ALICE),
+                    "ec2:RunInstances",
+                    Some("arn:aws:ec2:us-east-1:111122223333:instance/*"),
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "resource unknown",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    None,
+                    NONE,
+                    Verdict::DependsOn,
+                ),
             ],
         );
     }
@@ -1653,11 +2032,46 @@ mod tests {
                 "NotPrincipal":{"AWS":["arn:aws:iam::444455556666:user/Bob","arn:aws:iam::444455556666:root"]},
                 "Action":"s3:*","Resource":["arn:aws:s3:::BUCKETNAME","arn:aws:s3:::BUCKETNAME/*"]}]}"#,
             &[
-                case("Bob", Some("arn:aws:iam::444455556666:user/Bob"), "s3:GetObject", Some("arn:aws:s3:::BUCKETNAME/k"), NONE, Verdict::NoAllow),
-                case("Alice, same account", Some("arn:aws:iam::444455556666:user/Alice"), "s3:GetObject", Some("arn:aws:s3:::BUCKETNAME/k"), NONE, Verdict::ExplicitDeny),
-                case("other account", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::BUCKETNAME/k"), NONE, Verdict::ExplicitDeny),
-                case("root of the listed account", Some("arn:aws:iam::444455556666:root"), "s3:GetObject", Some("arn:aws:s3:::BUCKETNAME"), NONE, Verdict::NoAllow),
-                case("caller unknown", None, "s3:GetObject", Some("arn:aws:s3:::BUCKETNAME/k"), NONE, Verdict::DependsOn),
+                case(
+                    "Bob",
+                    Some("arn:aws:iam::444455556666:user/Bob"),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::BUCKETNAME/k"),
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "Alice, same account",
+                    Some("arn:aws:iam::444455556666:user/Alice"),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::BUCKETNAME/k"),
+                    NONE,
+                    Verdict::ExplicitDeny,
+                ),
+                case(
+                    "other account",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::BUCKETNAME/k"),
+                    NONE,
+                    Verdict::ExplicitDeny,
+                ),
+                case(
+                    "root of the listed account",
+                    Some("arn:aws:iam::444455556666:root"),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::BUCKETNAME"),
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "caller unknown",
+                    None,
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::BUCKETNAME/k"),
+                    NONE,
+                    Verdict::DependsOn,
+                ),
             ],
         );
         // https://aws.amazon.com/premiumsupport/knowledge-center/explicit-deny-principle-elements-s3/
@@ -1671,8 +2085,26 @@ mod tests {
                 "arn:aws:iam::444455556666:root"]},
                 "Action":"s3:*","Resource":["arn:aws:s3:::Bucket_AccountAudit","arn:aws:s3:::Bucket_AccountAudit/*"]}]}"#,
             &[
-                case("listed session", Some("arn:aws:sts::444455556666:assumed-role/cross-account-read-only-role/cross-account-audit-app"), "s3:GetObject", Some("arn:aws:s3:::Bucket_AccountAudit/k"), NONE, Verdict::NoAllow),
-                case("other session of the role", Some("arn:aws:sts::444455556666:assumed-role/cross-account-read-only-role/i-0123456789"), "s3:GetObject", Some("arn:aws:s3:::Bucket_AccountAudit/k"), NONE, Verdict::ExplicitDeny),
+                case(
+                    "listed session",
+                    Some(
+                        "arn:aws:sts::444455556666:assumed-role/cross-account-read-only-role/cross-account-audit-app",
+                    ),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::Bucket_AccountAudit/k"),
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "other session of the role",
+                    Some(
+                        "arn:aws:sts::444455556666:assumed-role/cross-account-read-only-role/i-0123456789",
+                    ),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::Bucket_AccountAudit/k"),
+                    NONE,
+                    Verdict::ExplicitDeny,
+                ),
             ],
         );
         // Same page: without the account ARN the session is still denied,
@@ -1688,7 +2120,9 @@ mod tests {
         );
         assert!(lines[0].contains("applies to this request"), "{lines:#?}");
         assert!(
-            lines.iter().any(|l| l.contains("but not its account (arn:aws:iam::444455556666:root)")),
+            lines
+                .iter()
+                .any(|l| l.contains("but not its account (arn:aws:iam::444455556666:root)")),
             "{lines:#?}"
         );
     }
@@ -1707,11 +2141,46 @@ mod tests {
                 {"Sid":"DenyDeletes","Effect":"Deny","Principal":"*","Action":["s3:DeleteObject","s3:DeleteObjectVersion"],
                  "Resource":"arn:aws:s3:::amzn-s3-demo-bucket/*"}]}"#,
             &[
-                case("read", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::amzn-s3-demo-bucket/k"), NONE, Verdict::Allowed),
-                case("list", Some(ALICE), "s3:ListBucket", Some("arn:aws:s3:::amzn-s3-demo-bucket"), NONE, Verdict::Allowed),
-                case("delete", Some(ALICE), "s3:DeleteObject", Some("arn:aws:s3:::amzn-s3-demo-bucket/k"), NONE, Verdict::ExplicitDeny),
-                case("other account reads", Some(OTHER_ACCOUNT_USER), "s3:GetObject", Some("arn:aws:s3:::amzn-s3-demo-bucket/k"), NONE, Verdict::NoAllow),
-                case("other bucket", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::amzn-s3-demo-bucket2/k"), NONE, Verdict::NoAllow),
+                case(
+                    "read",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::amzn-s3-demo-bucket/k"),
+                    NONE,
+                    Verdict::Allowed,
+                ),
+                case(
+                    "list",
+                    Some(ALICE),
+                    "s3:ListBucket",
+                    Some("arn:aws:s3:::amzn-s3-demo-bucket"),
+                    NONE,
+                    Verdict::Allowed,
+                ),
+                case(
+                    "delete",
+                    Some(ALICE),
+                    "s3:DeleteObject",
+                    Some("arn:aws:s3:::amzn-s3-demo-bucket/k"),
+                    NONE,
+                    Verdict::ExplicitDeny,
+                ),
+                case(
+                    "other account reads",
+                    Some(OTHER_ACCOUNT_USER),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::amzn-s3-demo-bucket/k"),
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "other bucket",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::amzn-s3-demo-bucket2/k"),
+                    NONE,
+                    Verdict::NoAllow,
+                ),
             ],
         );
     }
@@ -1723,19 +2192,69 @@ mod tests {
         let policy = r#"{"Statement":[
             {"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"},
             {"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}}]}"#;
-        run("denyallow", policy, &[
-            case("deny unknown beats allow", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::b/k"), NONE, Verdict::DependsOn),
-            case("deny not met", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::b/k"), &[("aws:SourceVpce", &["vpce-1"])], Verdict::Allowed),
-            case("deny met", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::b/k"), &[("aws:SourceVpce", &["vpce-2"])], Verdict::ExplicitDeny),
-            case("no allow for PutObject", Some(ALICE), "s3:PutObject", Some("arn:aws:s3:::b/k"), &[("aws:SourceVpce", &["vpce-1"])], Verdict::NoAllow),
-        ]);
+        run(
+            "denyallow",
+            policy,
+            &[
+                case(
+                    "deny unknown beats allow",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::b/k"),
+                    NONE,
+                    Verdict::DependsOn,
+                ),
+                case(
+                    "deny not met",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::b/k"),
+                    &[("aws:SourceVpce", &["vpce-1"])],
+                    Verdict::Allowed,
+                ),
+                case(
+                    "deny met",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::b/k"),
+                    &[("aws:SourceVpce", &["vpce-2"])],
+                    Verdict::ExplicitDeny,
+                ),
+                case(
+                    "no allow for PutObject",
+                    Some(ALICE),
+                    "s3:PutObject",
+                    Some("arn:aws:s3:::b/k"),
+                    &[("aws:SourceVpce", &["vpce-1"])],
+                    Verdict::NoAllow,
+                ),
+            ],
+        );
         // Only an Allow that depends on an unknown value.
-        run("denyallow", r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"192.0.2.0/24"}}}}"#, &[
-            case("allow unknown", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::b/k"), NONE, Verdict::DependsOn),
-        ]);
-        run("denyallow", r#"{"Statement":[]}"#, &[
-            case("no statements", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::b/k"), NONE, Verdict::NoAllow),
-        ]);
+        run(
+            "denyallow",
+            r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"192.0.2.0/24"}}}}"#,
+            &[case(
+                "allow unknown",
+                Some(ALICE),
+                "s3:GetObject",
+                Some("arn:aws:s3:::b/k"),
+                NONE,
+                Verdict::DependsOn,
+            )],
+        );
+        run(
+            "denyallow",
+            r#"{"Statement":[]}"#,
+            &[case(
+                "no statements",
+                Some(ALICE),
+                "s3:GetObject",
+                Some("arn:aws:s3:::b/k"),
+                NONE,
+                Verdict::NoAllow,
+            )],
+        );
     }
 
     // -- KMS key policies -----------------------------------------------------
@@ -1747,19 +2266,99 @@ mod tests {
         // account root as principal covers every principal of the account.
         let policy = r#"{"Version":"2012-10-17","Id":"key-default-1","Statement":[{"Sid":"Enable IAM User Permissions",
             "Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"kms:*","Resource":"*"}]}"#;
-        let key = Some("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+        let key =
+            Some("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab");
         let mut cases = vec![
-            case("IAM user of the account", Some(ALICE), "kms:Decrypt", key, NONE, Verdict::Allowed),
-            case("role session of the account", Some("arn:aws:sts::111122223333:assumed-role/AppRole/i-0abc"), "kms:GenerateDataKey", key, NONE, Verdict::Allowed),
-            case("account root", Some("arn:aws:iam::111122223333:root"), "kms:PutKeyPolicy", key, NONE, Verdict::Allowed),
-            case("other account", Some(OTHER_ACCOUNT_USER), "kms:Decrypt", key, NONE, Verdict::NoAllow),
-            case("other partition", Some("arn:aws-cn:iam::111122223333:user/alice"), "kms:Decrypt", key, NONE, Verdict::NoAllow),
-            case("service principal", Some("s3.amazonaws.com"), "kms:Decrypt", key, NONE, Verdict::NoAllow),
-            case("caller unknown", None, "kms:Decrypt", key, NONE, Verdict::DependsOn),
+            case(
+                "IAM user of the account",
+                Some(ALICE),
+                "kms:Decrypt",
+                key,
+                NONE,
+                Verdict::Allowed,
+            ),
+            case(
+                "role session of the account",
+                Some("arn:aws:sts::111122223333:assumed-role/AppRole/i-0abc"),
+                "kms:GenerateDataKey",
+                key,
+                NONE,
+                Verdict::Allowed,
+            ),
+            case(
+                "account root",
+                Some("arn:aws:iam::111122223333:root"),
+                "kms:PutKeyPolicy",
+                key,
+                NONE,
+                Verdict::Allowed,
+            ),
+            case(
+                "other account",
+                Some(OTHER_ACCOUNT_USER),
+                "kms:Decrypt",
+                key,
+                NONE,
+                Verdict::NoAllow,
+            ),
+            case(
+                "other partition",
+                Some("arn:aws-cn:iam::111122223333:user/alice"),
+                "kms:Decrypt",
+                key,
+                NONE,
+                Verdict::NoAllow,
+            ),
+            case(
+                "service principal",
+                Some("s3.amazonaws.com"),
+                "kms:Decrypt",
+                key,
+                NONE,
+                Verdict::NoAllow,
+            ),
+            case(
+                "caller unknown",
+                None,
+                "kms:Decrypt",
+                key,
+                NONE,
+                Verdict::DependsOn,
+            ),
         ];
-        cases.push(Case { account: Some("111122223333"), ..case("only the account known", None, "kms:Decrypt", key, NONE, Verdict::Allowed) });
-        cases.push(Case { account: Some("444455556666"), ..case("only another account known", None, "kms:Decrypt", key, NONE, Verdict::NoAllow) });
+        cases.push(Case {
+            account: Some("111122223333"),
+            ..case(
+                "only the account known",
+                None,
+                "kms:Decrypt",
+                key,
+                NONE,
+                Verdict::Allowed,
+            )
+        });
+        cases.push(Case {
+            account: Some("444455556666"),
+            ..case(
+                "only another account known",
+                None,
+                "kms:Decrypt",
+                key,
+                NONE,
+                Verdict::NoAllow,
+            )
+        });
         run("key-policy-default.html", policy, &cases);
+
+        // The root principal delegates to the account's IAM policies: the
+        // explanation says so.
+        let lines = eval_one(policy, Some(ALICE), "kms:Decrypt", key, NONE);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.ends_with("(whose own IAM policies must then allow it too)")),
+            "{lines:#?}"
+        );
 
         // Same page, "Allows key users to use the KMS key": a role named as
         // principal covers its sessions; wildcard actions.
@@ -1768,10 +2367,38 @@ mod tests {
             r#"{"Statement":[{"Sid":"Allow use of the key","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/ExampleUserRole"},
                 "Action":["kms:Encrypt","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKey*","kms:DescribeKey"],"Resource":"*"}]}"#,
             &[
-                case("session re-encrypts", Some("arn:aws:sts::111122223333:assumed-role/ExampleUserRole/s"), "kms:ReEncryptFrom", key, NONE, Verdict::Allowed),
-                case("session data key", Some("arn:aws:sts::111122223333:assumed-role/ExampleUserRole/s"), "kms:GenerateDataKeyWithoutPlaintext", key, NONE, Verdict::Allowed),
-                case("session schedules deletion", Some("arn:aws:sts::111122223333:assumed-role/ExampleUserRole/s"), "kms:ScheduleKeyDeletion", key, NONE, Verdict::NoAllow),
-                case("user of the same account", Some(ALICE), "kms:Decrypt", key, NONE, Verdict::NoAllow),
+                case(
+                    "session re-encrypts",
+                    Some("arn:aws:sts::111122223333:assumed-role/ExampleUserRole/s"),
+                    "kms:ReEncryptFrom",
+                    key,
+                    NONE,
+                    Verdict::Allowed,
+                ),
+                case(
+                    "session data key",
+                    Some("arn:aws:sts::111122223333:assumed-role/ExampleUserRole/s"),
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                    key,
+                    NONE,
+                    Verdict::Allowed,
+                ),
+                case(
+                    "session schedules deletion",
+                    Some("arn:aws:sts::111122223333:assumed-role/ExampleUserRole/s"),
+                    "kms:ScheduleKeyDeletion",
+                    key,
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "user of the same account",
+                    Some(ALICE),
+                    "kms:Decrypt",
+                    key,
+                    NONE,
+                    Verdict::NoAllow,
+                ),
             ],
         );
     }
@@ -1788,24 +2415,118 @@ mod tests {
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
                 "Principal":{"AWS":"arn:aws:iam::111122223333:role/division_abc/subdivision_xyz/role-name"},"Action":"sts:AssumeRole"}]}"#,
             &[
-                case("session of the role", Some("arn:aws:sts::111122223333:assumed-role/role-name/my-session"), "sts:AssumeRole", Some("arn:aws:iam::111122223333:role/Target"), NONE, Verdict::Allowed),
-                case("resource unknown: trust policies have none", Some("arn:aws:sts::111122223333:assumed-role/role-name/s"), "sts:AssumeRole", None, NONE, Verdict::Allowed),
-                case("session of another role", Some("arn:aws:sts::111122223333:assumed-role/role-name-2/s"), "sts:AssumeRole", None, NONE, Verdict::NoAllow),
-                case("same role name, other account", Some("arn:aws:sts::444455556666:assumed-role/role-name/s"), "sts:AssumeRole", None, NONE, Verdict::NoAllow),
-                case("user of the account", Some(ALICE), "sts:AssumeRole", None, NONE, Verdict::NoAllow),
-                case("account root", Some("arn:aws:iam::111122223333:root"), "sts:AssumeRole", None, NONE, Verdict::NoAllow),
-                case("role ARN itself", Some("arn:aws:iam::111122223333:role/division_abc/subdivision_xyz/role-name"), "sts:AssumeRole", None, NONE, Verdict::Allowed),
-                case("other action", Some("arn:aws:sts::111122223333:assumed-role/role-name/s"), "sts:TagSession", None, NONE, Verdict::NoAllow),
-                case("caller unknown", None, "sts:AssumeRole", None, NONE, Verdict::DependsOn),
+                case(
+                    "session of the role",
+                    Some("arn:aws:sts::111122223333:assumed-role/role-name/my-session"),
+                    "sts:AssumeRole",
+                    Some("arn:aws:iam::111122223333:role/Target"),
+                    NONE,
+                    Verdict::Allowed,
+                ),
+                case(
+                    "resource unknown: trust policies have none",
+                    Some("arn:aws:sts::111122223333:assumed-role/role-name/s"),
+                    "sts:AssumeRole",
+                    None,
+                    NONE,
+                    Verdict::Allowed,
+                ),
+                case(
+                    "session of another role",
+                    Some("arn:aws:sts::111122223333:assumed-role/role-name-2/s"),
+                    "sts:AssumeRole",
+                    None,
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "same role name, other account",
+                    Some("arn:aws:sts::444455556666:assumed-role/role-name/s"),
+                    "sts:AssumeRole",
+                    None,
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "user of the account",
+                    Some(ALICE),
+                    "sts:AssumeRole",
+                    None,
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "account root",
+                    Some("arn:aws:iam::111122223333:root"),
+                    "sts:AssumeRole",
+                    None,
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "role ARN itself",
+                    Some("arn:aws:iam::111122223333:role/division_abc/subdivision_xyz/role-name"),
+                    "sts:AssumeRole",
+                    None,
+                    NONE,
+                    Verdict::Allowed,
+                ),
+                case(
+                    "other action",
+                    Some("arn:aws:sts::111122223333:assumed-role/role-name/s"),
+                    "sts:TagSession",
+                    None,
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "caller unknown",
+                    None,
+                    "sts:AssumeRole",
+                    None,
+                    NONE,
+                    Verdict::DependsOn,
+                ),
             ],
         );
         // Same page, "AWS account principals": the account ID alone.
         let mut cases = vec![
-            case("user of the account", Some(ALICE), "sts:AssumeRole", None, NONE, Verdict::Allowed),
-            case("session of the account", Some("arn:aws:sts::111122223333:assumed-role/Any/s"), "sts:AssumeRole", None, NONE, Verdict::Allowed),
-            case("other account", Some(OTHER_ACCOUNT_USER), "sts:AssumeRole", None, NONE, Verdict::NoAllow),
+            case(
+                "user of the account",
+                Some(ALICE),
+                "sts:AssumeRole",
+                None,
+                NONE,
+                Verdict::Allowed,
+            ),
+            case(
+                "session of the account",
+                Some("arn:aws:sts::111122223333:assumed-role/Any/s"),
+                "sts:AssumeRole",
+                None,
+                NONE,
+                Verdict::Allowed,
+            ),
+            case(
+                "other account",
+                Some(OTHER_ACCOUNT_USER),
+                "sts:AssumeRole",
+                None,
+                NONE,
+                Verdict::NoAllow,
+            ),
         ];
-        cases.push(Case { account: Some("111122223333"), ..case("arn unknown, account known", None, "sts:AssumeRole", None, NONE, Verdict::Allowed) });
+        cases.push(Case {
+            account: Some("111122223333"),
+            ..case(
+                "arn unknown, account known",
+                None,
+                "sts:AssumeRole",
+                None,
+                NONE,
+                Verdict::Allowed,
+            )
+        });
         run(
             "reference_policies_elements_principal.html",
             r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":"sts:AssumeRole"}}"#,
@@ -1813,11 +2534,45 @@ mod tests {
         );
         // A specific user, and an account known to differ from the user's.
         let mut cases = vec![
-            case("the user", Some("arn:aws:iam::111122223333:user/user-name"), "sts:AssumeRole", None, NONE, Verdict::Allowed),
-            case("another user", Some(ALICE), "sts:AssumeRole", None, NONE, Verdict::NoAllow),
+            case(
+                "the user",
+                Some("arn:aws:iam::111122223333:user/user-name"),
+                "sts:AssumeRole",
+                None,
+                NONE,
+                Verdict::Allowed,
+            ),
+            case(
+                "another user",
+                Some(ALICE),
+                "sts:AssumeRole",
+                None,
+                NONE,
+                Verdict::NoAllow,
+            ),
         ];
-        cases.push(Case { account: Some("444455556666"), ..case("arn unknown, other account", None, "sts:AssumeRole", None, NONE, Verdict::NoAllow) });
-        cases.push(Case { account: Some("111122223333"), ..case("arn unknown, same account", None, "sts:AssumeRole", None, NONE, Verdict::DependsOn) });
+        cases.push(Case {
+            account: Some("444455556666"),
+            ..case(
+                "arn unknown, other account",
+                None,
+                "sts:AssumeRole",
+                None,
+                NONE,
+                Verdict::NoAllow,
+            )
+        });
+        cases.push(Case {
+            account: Some("111122223333"),
+            ..case(
+                "arn unknown, same account",
+                None,
+                "sts:AssumeRole",
+                None,
+                NONE,
+                Verdict::DependsOn,
+            )
+        });
         run(
             "reference_policies_elements_principal.html",
             r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:user/user-name"]},"Action":"sts:AssumeRole"}}"#,
@@ -1834,10 +2589,38 @@ mod tests {
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow",
                 "Principal":{"Service":["ecs.amazonaws.com","elasticloadbalancing.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#,
             &[
-                case("ecs", Some("ecs.amazonaws.com"), "sts:AssumeRole", None, NONE, Verdict::Allowed),
-                case("elb", Some("elasticloadbalancing.amazonaws.com"), "sts:AssumeRole", None, NONE, Verdict::Allowed),
-                case("ec2", Some("ec2.amazonaws.com"), "sts:AssumeRole", None, NONE, Verdict::NoAllow),
-                case("an IAM user", Some(ALICE), "sts:AssumeRole", None, NONE, Verdict::NoAllow),
+                case(
+                    "ecs",
+                    Some("ecs.amazonaws.com"),
+                    "sts:AssumeRole",
+                    None,
+                    NONE,
+                    Verdict::Allowed,
+                ),
+                case(
+                    "elb",
+                    Some("elasticloadbalancing.amazonaws.com"),
+                    "sts:AssumeRole",
+                    None,
+                    NONE,
+                    Verdict::Allowed,
+                ),
+                case(
+                    "ec2",
+                    Some("ec2.amazonaws.com"),
+                    "sts:AssumeRole",
+                    None,
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "an IAM user",
+                    Some(ALICE),
+                    "sts:AssumeRole",
+                    None,
+                    NONE,
+                    Verdict::NoAllow,
+                ),
             ],
         );
         // Same page, "OpenID Connect federated principals".
@@ -1846,10 +2629,33 @@ mod tests {
             r#"{"Statement":{"Effect":"Allow","Principal":{"Federated":"cognito-identity.amazonaws.com"},"Action":"sts:AssumeRoleWithWebIdentity",
                 "Condition":{"StringEquals":{"cognito-identity.amazonaws.com:aud":"us-east-2:12345678-abcd-abcd-abcd-123456"}}}}"#,
             &[
-                case("cognito, right audience", Some("cognito-identity.amazonaws.com"), "sts:AssumeRoleWithWebIdentity", None,
-                     &[("cognito-identity.amazonaws.com:aud", &["us-east-2:12345678-abcd-abcd-abcd-123456"])], Verdict::Allowed),
-                case("cognito, audience unknown", Some("cognito-identity.amazonaws.com"), "sts:AssumeRoleWithWebIdentity", None, NONE, Verdict::DependsOn),
-                case("other provider", Some("accounts.google.com"), "sts:AssumeRoleWithWebIdentity", None, NONE, Verdict::NoAllow),
+                case(
+                    "cognito, right audience",
+                    Some("cognito-identity.amazonaws.com"),
+                    "sts:AssumeRoleWithWebIdentity",
+                    None,
+                    &[(
+                        "cognito-identity.amazonaws.com:aud",
+                        &["us-east-2:12345678-abcd-abcd-abcd-123456"],
+                    )],
+                    Verdict::Allowed,
+                ),
+                case(
+                    "cognito, audience unknown",
+                    Some("cognito-identity.amazonaws.com"),
+                    "sts:AssumeRoleWithWebIdentity",
+                    None,
+                    NONE,
+                    Verdict::DependsOn,
+                ),
+                case(
+                    "other provider",
+                    Some("accounts.google.com"),
+                    "sts:AssumeRoleWithWebIdentity",
+                    None,
+                    NONE,
+                    Verdict::NoAllow,
+                ),
             ],
         );
     }
@@ -1862,17 +2668,62 @@ mod tests {
         let policy = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"999988887777"},
             "Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"12345"}}}}"#;
         let third_party = Some("arn:aws:sts::999988887777:assumed-role/ExampleCorpRole/s");
-        run("id_roles_create_for-user_externalid.html", policy, &[
-            case("right external ID", third_party, "sts:AssumeRole", None, &[("sts:ExternalId", &["12345"])], Verdict::Allowed),
-            case("wrong external ID", third_party, "sts:AssumeRole", None, &[("sts:ExternalId", &["54321"])], Verdict::NoAllow),
-            case("no external ID", third_party, "sts:AssumeRole", None, &[("sts:ExternalId", &[])], Verdict::NoAllow),
-            case("external ID unknown", third_party, "sts:AssumeRole", None, NONE, Verdict::DependsOn),
-            case("other account", Some(ALICE), "sts:AssumeRole", None, &[("sts:ExternalId", &["12345"])], Verdict::NoAllow),
-        ]);
+        run(
+            "id_roles_create_for-user_externalid.html",
+            policy,
+            &[
+                case(
+                    "right external ID",
+                    third_party,
+                    "sts:AssumeRole",
+                    None,
+                    &[("sts:ExternalId", &["12345"])],
+                    Verdict::Allowed,
+                ),
+                case(
+                    "wrong external ID",
+                    third_party,
+                    "sts:AssumeRole",
+                    None,
+                    &[("sts:ExternalId", &["54321"])],
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "no external ID",
+                    third_party,
+                    "sts:AssumeRole",
+                    None,
+                    &[("sts:ExternalId", &[])],
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "external ID unknown",
+                    third_party,
+                    "sts:AssumeRole",
+                    None,
+                    NONE,
+                    Verdict::DependsOn,
+                ),
+                case(
+                    "other account",
+                    Some(ALICE),
+                    "sts:AssumeRole",
+                    None,
+                    &[("sts:ExternalId", &["12345"])],
+                    Verdict::NoAllow,
+                ),
+            ],
+        );
         // The Allow that failed its condition is reported, with the reason.
         let doc = parse(policy).expect("parses");
         let context = ctx(&[("sts:ExternalId", &[])]);
-        let req = Request { principal: third_party, account: None, action: "sts:AssumeRole", resource: None, context: &context };
+        let req = Request {
+            principal: third_party,
+            account: None,
+            action: "sts:AssumeRole",
+            resource: None,
+            context: &context,
+        };
         let eval = evaluate(&doc, &req);
         assert_eq!(eval.allows.len(), 1);
         assert_eq!(eval.allows[0].applies, Applies::No);
@@ -1892,34 +2743,110 @@ mod tests {
         // https://repost.aws/knowledge-center/s3-bucket-policy-for-config-rule
         // and https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies.html
         // (HTTPS-only bucket policy).
-        run("s3-bucket-policy-for-config-rule", SECURE_TRANSPORT, &[
-            case("HTTP", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::amzn-s3-demo-bucket/k"), &[("aws:SecureTransport", &["false"])], Verdict::ExplicitDeny),
-            case("HTTPS", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::amzn-s3-demo-bucket/k"), &[("aws:SecureTransport", &["true"])], Verdict::NoAllow),
-            case("transport unknown", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::amzn-s3-demo-bucket/k"), NONE, Verdict::DependsOn),
-            case("context keys ignore case", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::amzn-s3-demo-bucket/k"), &[("AWS:SECURETRANSPORT", &["FALSE"])], Verdict::ExplicitDeny),
-            case("anonymous caller over HTTP", None, "s3:GetObject", Some("arn:aws:s3:::amzn-s3-demo-bucket/k"), &[("aws:SecureTransport", &["false"])], Verdict::ExplicitDeny),
-            case("other bucket", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::other/k"), &[("aws:SecureTransport", &["false"])], Verdict::NoAllow),
-        ]);
+        run(
+            "s3-bucket-policy-for-config-rule",
+            SECURE_TRANSPORT,
+            &[
+                case(
+                    "HTTP",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::amzn-s3-demo-bucket/k"),
+                    &[("aws:SecureTransport", &["false"])],
+                    Verdict::ExplicitDeny,
+                ),
+                case(
+                    "HTTPS",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::amzn-s3-demo-bucket/k"),
+                    &[("aws:SecureTransport", &["true"])],
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "transport unknown",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::amzn-s3-demo-bucket/k"),
+                    NONE,
+                    Verdict::DependsOn,
+                ),
+                case(
+                    "context keys ignore case",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::amzn-s3-demo-bucket/k"),
+                    &[("AWS:SECURETRANSPORT", &["FALSE"])],
+                    Verdict::ExplicitDeny,
+                ),
+                case(
+                    "anonymous caller over HTTP",
+                    None,
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::amzn-s3-demo-bucket/k"),
+                    &[("aws:SecureTransport", &["false"])],
+                    Verdict::ExplicitDeny,
+                ),
+                case(
+                    "other bucket",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::other/k"),
+                    &[("aws:SecureTransport", &["false"])],
+                    Verdict::NoAllow,
+                ),
+            ],
+        );
         // The JSON boolean false is the same condition.
-        run("s3-bucket-policy-for-config-rule", &SECURE_TRANSPORT.replace("\"false\"", "false"), &[
-            case("HTTP, JSON boolean", Some(ALICE), "s3:PutObject", Some("arn:aws:s3:::amzn-s3-demo-bucket/k"), &[("aws:SecureTransport", &["false"])], Verdict::ExplicitDeny),
-        ]);
+        run(
+            "s3-bucket-policy-for-config-rule",
+            &SECURE_TRANSPORT.replace("\"false\"", "false"),
+            &[case(
+                "HTTP, JSON boolean",
+                Some(ALICE),
+                "s3:PutObject",
+                Some("arn:aws:s3:::amzn-s3-demo-bucket/k"),
+                &[("aws:SecureTransport", &["false"])],
+                Verdict::ExplicitDeny,
+            )],
+        );
     }
 
     #[test]
     fn secure_transport_explanation() {
-        let lines = eval_one(SECURE_TRANSPORT, Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::amzn-s3-demo-bucket/k"), NONE);
+        let lines = eval_one(
+            SECURE_TRANSPORT,
+            Some(ALICE),
+            "s3:GetObject",
+            Some("arn:aws:s3:::amzn-s3-demo-bucket/k"),
+            NONE,
+        );
         assert_eq!(lines, vec![
-            "Deny statement #0 (Sid \"AllowSSLRequestsOnly\") applies only if aws:SecureTransport is false (request over HTTP); awsx cannot tell for this request".to_string(),
+            "Deny statement #1 (Sid \"AllowSSLRequestsOnly\") applies only if aws:SecureTransport is false (request over HTTP); awsx cannot tell for this request".to_string(),
             "action s3:GetObject matches Action \"s3:*\"".to_string(),
             "resource arn:aws:s3:::amzn-s3-demo-bucket/k matches Resource \"arn:aws:s3:::amzn-s3-demo-bucket/*\"".to_string(),
             "Principal \"*\" covers everyone, anonymous callers included".to_string(),
             "Deny when aws:SecureTransport is false (request over HTTP): not known for this request".to_string(),
         ]);
-        let lines = eval_one(SECURE_TRANSPORT, Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::amzn-s3-demo-bucket/k"), &[("aws:SecureTransport", &["false"])]);
+        let lines = eval_one(
+            SECURE_TRANSPORT,
+            Some(ALICE),
+            "s3:GetObject",
+            Some("arn:aws:s3:::amzn-s3-demo-bucket/k"),
+            &[("aws:SecureTransport", &["false"])],
+        );
         assert!(lines[0].ends_with("applies to this request"), "{lines:#?}");
-        assert_eq!(lines[4], "Deny when aws:SecureTransport is false (request over HTTP): met (request has aws:SecureTransport = false)");
-        let lines = eval_one(SECURE_TRANSPORT, Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::amzn-s3-demo-bucket/k"), &[("aws:SecureTransport", &["true"])]);
+        assert_eq!(
+            lines[4],
+            "Deny when aws:SecureTransport is false (request over HTTP): met (request has aws:SecureTransport = false)"
+        );
+        let lines = eval_one(
+            SECURE_TRANSPORT,
+            Some(ALICE),
+            "s3:GetObject",
+            Some("arn:aws:s3:::amzn-s3-demo-bucket/k"),
+            &[("aws:SecureTransport", &["true"])],
+        );
         assert!(lines[0].contains("a condition is not met"), "{lines:#?}");
     }
 
@@ -1935,11 +2862,46 @@ mod tests {
                 "Action":"s3:*","Effect":"Deny","Resource":["arn:aws:s3:::awsexamplebucket1","arn:aws:s3:::awsexamplebucket1/*"],
                 "Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1a2b3c4d"}}}]}"#,
             &[
-                case("through the endpoint", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::awsexamplebucket1/k"), &[("aws:SourceVpce", &["vpce-1a2b3c4d"])], Verdict::NoAllow),
-                case("another endpoint", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::awsexamplebucket1/k"), &[("aws:SourceVpce", &["vpce-99999999"])], Verdict::ExplicitDeny),
-                case("over the internet", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::awsexamplebucket1/k"), &[("aws:SourceVpce", &[])], Verdict::ExplicitDeny),
-                case("route unknown", Some(ALICE), "s3:ListBucket", Some("arn:aws:s3:::awsexamplebucket1"), NONE, Verdict::DependsOn),
-                case("values are case-sensitive", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::awsexamplebucket1/k"), &[("aws:SourceVpce", &["VPCE-1A2B3C4D"])], Verdict::ExplicitDeny),
+                case(
+                    "through the endpoint",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::awsexamplebucket1/k"),
+                    &[("aws:SourceVpce", &["vpce-1a2b3c4d"])],
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "another endpoint",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::awsexamplebucket1/k"),
+                    &[("aws:SourceVpce", &["vpce-99999999"])],
+                    Verdict::ExplicitDeny,
+                ),
+                case(
+                    "over the internet",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::awsexamplebucket1/k"),
+                    &[("aws:SourceVpce", &[])],
+                    Verdict::ExplicitDeny,
+                ),
+                case(
+                    "route unknown",
+                    Some(ALICE),
+                    "s3:ListBucket",
+                    Some("arn:aws:s3:::awsexamplebucket1"),
+                    NONE,
+                    Verdict::DependsOn,
+                ),
+                case(
+                    "values are case-sensitive",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::awsexamplebucket1/k"),
+                    &[("aws:SourceVpce", &["VPCE-1A2B3C4D"])],
+                    Verdict::ExplicitDeny,
+                ),
             ],
         );
         // Same page, "Restricting access to a specific VPC".
@@ -1949,8 +2911,22 @@ mod tests {
                 "Action":"s3:*","Effect":"Deny","Resource":["arn:aws:s3:::awsexamplebucket1","arn:aws:s3:::awsexamplebucket1/*"],
                 "Condition":{"StringNotEquals":{"aws:SourceVpc":"vpc-111bbb22"}}}]}"#,
             &[
-                case("from the VPC", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::awsexamplebucket1/k"), &[("aws:SourceVpc", &["vpc-111bbb22"])], Verdict::NoAllow),
-                case("from elsewhere", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::awsexamplebucket1/k"), &[("aws:SourceVpc", &[])], Verdict::ExplicitDeny),
+                case(
+                    "from the VPC",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::awsexamplebucket1/k"),
+                    &[("aws:SourceVpc", &["vpc-111bbb22"])],
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "from elsewhere",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::awsexamplebucket1/k"),
+                    &[("aws:SourceVpc", &[])],
+                    Verdict::ExplicitDeny,
+                ),
             ],
         );
     }
@@ -1965,17 +2941,67 @@ mod tests {
             r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","Resource":"*",
                 "Condition":{"NotIpAddress":{"aws:SourceIp":["192.0.2.0/24","203.0.113.0/24"]},"Bool":{"aws:ViaAWSService":"false"}}}}"#,
             &[
-                case("inside the range", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::b/k"), &[("aws:SourceIp", &["192.0.2.10"]), ("aws:ViaAWSService", &["false"])], Verdict::NoAllow),
-                case("outside the range", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::b/k"), &[("aws:SourceIp", &["198.51.100.7"]), ("aws:ViaAWSService", &["false"])], Verdict::ExplicitDeny),
-                case("via a service", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::b/k"), &[("aws:SourceIp", &["198.51.100.7"]), ("aws:ViaAWSService", &["true"])], Verdict::NoAllow),
-                case("service use unknown", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::b/k"), &[("aws:SourceIp", &["198.51.100.7"])], Verdict::DependsOn),
-                case("IP unknown, known false beats unknown", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::b/k"), &[("aws:ViaAWSService", &["true"])], Verdict::NoAllow),
+                case(
+                    "inside the range",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::b/k"),
+                    &[
+                        ("aws:SourceIp", &["192.0.2.10"]),
+                        ("aws:ViaAWSService", &["false"]),
+                    ],
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "outside the range",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::b/k"),
+                    &[
+                        ("aws:SourceIp", &["198.51.100.7"]),
+                        ("aws:ViaAWSService", &["false"]),
+                    ],
+                    Verdict::ExplicitDeny,
+                ),
+                case(
+                    "via a service",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::b/k"),
+                    &[
+                        ("aws:SourceIp", &["198.51.100.7"]),
+                        ("aws:ViaAWSService", &["true"]),
+                    ],
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "service use unknown",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::b/k"),
+                    &[("aws:SourceIp", &["198.51.100.7"])],
+                    Verdict::DependsOn,
+                ),
+                case(
+                    "IP unknown, known false beats unknown",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::b/k"),
+                    &[("aws:ViaAWSService", &["true"])],
+                    Verdict::NoAllow,
+                ),
             ],
         );
         // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IPAddress
         // IPv6 ranges.
-        assert!(ip_in_cidr("2001:DB8:1234:5678::/64", "2001:db8:1234:5678::1"));
-        assert!(!ip_in_cidr("2001:DB8:1234:5678::/64", "2001:db8:1234:5679::1"));
+        assert!(ip_in_cidr(
+            "2001:DB8:1234:5678::/64",
+            "2001:db8:1234:5678::1"
+        ));
+        assert!(!ip_in_cidr(
+            "2001:DB8:1234:5678::/64",
+            "2001:db8:1234:5679::1"
+        ));
         assert!(ip_in_cidr("203.0.113.0/24", "203.0.113.255"));
         assert!(ip_in_cidr("203.0.113.7", "203.0.113.7"));
         assert!(ip_in_cidr("0.0.0.0/0", "8.8.8.8"));
@@ -1994,23 +3020,88 @@ mod tests {
         // types of RunInstances) that carry no ec2:InstanceType.
         let with_if_exists = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"ec2:RunInstances","Resource":"*",
             "Condition":{"StringLikeIfExists":{"ec2:InstanceType":["t1.*","t2.*","m3.*"]}}}}"#;
-        run("reference_policies_elements_condition_operators.html#Conditions_IfExists", with_if_exists, &[
-            case("t2.micro", Some(ALICE), "ec2:RunInstances", Some("arn:aws:ec2:us-east-1::image/ami-1"), &[("ec2:InstanceType", &["t2.micro"])], Verdict::Allowed),
-            case("m5.large", Some(ALICE), "ec2:RunInstances", Some("arn:aws:ec2:us-east-1::image/ami-1"), &[("ec2:InstanceType", &["m5.large"])], Verdict::NoAllow),
-            case("key absent", Some(ALICE), "ec2:RunInstances", Some("arn:aws:ec2:us-east-1:111122223333:volume/*"), &[("ec2:InstanceType", &[])], Verdict::Allowed),
-            case("key unknown", Some(ALICE), "ec2:RunInstances", None, NONE, Verdict::DependsOn),
-        ]);
+        run(
+            "reference_policies_elements_condition_operators.html#Conditions_IfExists",
+            with_if_exists,
+            &[
+                case(
+                    "t2.micro",
+                    Some(ALICE),
+                    "ec2:RunInstances",
+                    Some("arn:aws:ec2:us-east-1::image/ami-1"),
+                    &[("ec2:InstanceType", &["t2.micro"])],
+                    Verdict::Allowed,
+                ),
+                case(
+                    "m5.large",
+                    Some(ALICE),
+                    "ec2:RunInstances",
+                    Some("arn:aws:ec2:us-east-1::image/ami-1"),
+                    &[("ec2:InstanceType", &["m5.large"])],
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "key absent",
+                    Some(ALICE),
+                    "ec2:RunInstances",
+                    Some("arn:aws:ec2:us-east-1:111122223333:volume/*"),
+                    &[("ec2:InstanceType", &[])],
+                    Verdict::Allowed,
+                ),
+                case(
+                    "key unknown",
+                    Some(ALICE),
+                    "ec2:RunInstances",
+                    None,
+                    NONE,
+                    Verdict::DependsOn,
+                ),
+            ],
+        );
         // Same page: without IfExists an absent key fails the condition.
-        run("reference_policies_elements_condition_operators.html#Conditions_IfExists", &with_if_exists.replace("StringLikeIfExists", "StringLike"), &[
-            case("key absent, no IfExists", Some(ALICE), "ec2:RunInstances", None, &[("ec2:InstanceType", &[])], Verdict::NoAllow),
-        ]);
+        run(
+            "reference_policies_elements_condition_operators.html#Conditions_IfExists",
+            &with_if_exists.replace("StringLikeIfExists", "StringLike"),
+            &[case(
+                "key absent, no IfExists",
+                Some(ALICE),
+                "ec2:RunInstances",
+                None,
+                &[("ec2:InstanceType", &[])],
+                Verdict::NoAllow,
+            )],
+        );
         // IfExists on a Deny: an absent key makes the Deny apply.
-        run("reference_policies_elements_condition_operators.html#Conditions_IfExists",
-            r#"{"Statement":{"Effect":"Deny","Action":"s3:PutObject","Resource":"*","Condition":{"StringNotEqualsIfExists":{"s3:x-amz-server-side-encryption":"aws:kms"}}}}"#, &[
-            case("no SSE header", Some(ALICE), "s3:PutObject", Some("arn:aws:s3:::b/k"), &[("s3:x-amz-server-side-encryption", &[])], Verdict::ExplicitDeny),
-            case("AES256", Some(ALICE), "s3:PutObject", Some("arn:aws:s3:::b/k"), &[("s3:x-amz-server-side-encryption", &["AES256"])], Verdict::ExplicitDeny),
-            case("aws:kms", Some(ALICE), "s3:PutObject", Some("arn:aws:s3:::b/k"), &[("s3:x-amz-server-side-encryption", &["aws:kms"])], Verdict::NoAllow),
-        ]);
+        run(
+            "reference_policies_elements_condition_operators.html#Conditions_IfExists",
+            r#"{"Statement":{"Effect":"Deny","Action":"s3:PutObject","Resource":"*","Condition":{"StringNotEqualsIfExists":{"s3:x-amz-server-side-encryption":"aws:kms"}}}}"#,
+            &[
+                case(
+                    "no SSE header",
+                    Some(ALICE),
+                    "s3:PutObject",
+                    Some("arn:aws:s3:::b/k"),
+                    &[("s3:x-amz-server-side-encryption", &[])],
+                    Verdict::ExplicitDeny,
+                ),
+                case(
+                    "AES256",
+                    Some(ALICE),
+                    "s3:PutObject",
+                    Some("arn:aws:s3:::b/k"),
+                    &[("s3:x-amz-server-side-encryption", &["AES256"])],
+                    Verdict::ExplicitDeny,
+                ),
+                case(
+                    "aws:kms",
+                    Some(ALICE),
+                    "s3:PutObject",
+                    Some("arn:aws:s3:::b/k"),
+                    &[("s3:x-amz-server-side-encryption", &["aws:kms"])],
+                    Verdict::NoAllow,
+                ),
+            ],
+        );
     }
 
     #[test]
@@ -2018,90 +3109,424 @@ mod tests {
         // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
         // ForAllValues: every request value must match; true when the key is
         // absent. ForAnyValue: one must match; false when absent.
-        run("reference_policies_condition-single-vs-multi-valued-context-keys.html",
-            r#"{"Statement":{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["environment","cost-center"]}}}}"#, &[
-            case("subset", Some(ALICE), "ec2:CreateTags", None, &[("aws:TagKeys", &["environment"])], Verdict::Allowed),
-            case("all", Some(ALICE), "ec2:CreateTags", None, &[("aws:TagKeys", &["environment", "cost-center"])], Verdict::Allowed),
-            case("one outside", Some(ALICE), "ec2:CreateTags", None, &[("aws:TagKeys", &["environment", "owner"])], Verdict::NoAllow),
-            case("absent", Some(ALICE), "ec2:CreateTags", None, &[("aws:TagKeys", &[])], Verdict::Allowed),
-        ]);
-        run("reference_policies_condition-single-vs-multi-valued-context-keys.html",
-            r#"{"Statement":{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*","Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":["environment"]}}}}"#, &[
-            case("one matches", Some(ALICE), "ec2:CreateTags", None, &[("aws:TagKeys", &["owner", "environment"])], Verdict::Allowed),
-            case("none matches", Some(ALICE), "ec2:CreateTags", None, &[("aws:TagKeys", &["owner"])], Verdict::NoAllow),
-            case("absent", Some(ALICE), "ec2:CreateTags", None, &[("aws:TagKeys", &[])], Verdict::NoAllow),
-        ]);
+        run(
+            "reference_policies_condition-single-vs-multi-valued-context-keys.html",
+            r#"{"Statement":{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["environment","cost-center"]}}}}"#,
+            &[
+                case(
+                    "subset",
+                    Some(ALICE),
+                    "ec2:CreateTags",
+                    None,
+                    &[("aws:TagKeys", &["environment"])],
+                    Verdict::Allowed,
+                ),
+                case(
+                    "all",
+                    Some(ALICE),
+                    "ec2:CreateTags",
+                    None,
+                    &[("aws:TagKeys", &["environment", "cost-center"])],
+                    Verdict::Allowed,
+                ),
+                case(
+                    "one outside",
+                    Some(ALICE),
+                    "ec2:CreateTags",
+                    None,
+                    &[("aws:TagKeys", &["environment", "owner"])],
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "absent",
+                    Some(ALICE),
+                    "ec2:CreateTags",
+                    None,
+                    &[("aws:TagKeys", &[])],
+                    Verdict::Allowed,
+                ),
+            ],
+        );
+        run(
+            "reference_policies_condition-single-vs-multi-valued-context-keys.html",
+            r#"{"Statement":{"Effect":"Allow","Action":"ec2:CreateTags","Resource":"*","Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":["environment"]}}}}"#,
+            &[
+                case(
+                    "one matches",
+                    Some(ALICE),
+                    "ec2:CreateTags",
+                    None,
+                    &[("aws:TagKeys", &["owner", "environment"])],
+                    Verdict::Allowed,
+                ),
+                case(
+                    "none matches",
+                    Some(ALICE),
+                    "ec2:CreateTags",
+                    None,
+                    &[("aws:TagKeys", &["owner"])],
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "absent",
+                    Some(ALICE),
+                    "ec2:CreateTags",
+                    None,
+                    &[("aws:TagKeys", &[])],
+                    Verdict::NoAllow,
+                ),
+            ],
+        );
         // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-logic-multiple-context-keys-or-values.html
         // Negated operators NOR the values; ForAnyValue:StringNotLike needs
         // one request value outside the list.
-        run("reference_policies_condition-logic-multiple-context-keys-or-values.html",
-            r#"{"Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":["us-east-1","eu-west-1"]}}}}"#, &[
-            case("listed region", Some(ALICE), "ec2:RunInstances", None, &[("aws:RequestedRegion", &["eu-west-1"])], Verdict::NoAllow),
-            case("other region", Some(ALICE), "ec2:RunInstances", None, &[("aws:RequestedRegion", &["ap-south-1"])], Verdict::ExplicitDeny),
-        ]);
-        run("reference_policies_condition-logic-multiple-context-keys-or-values.html",
-            r#"{"Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"ForAnyValue:StringNotLike":{"aws:TagKeys":["team*"]}}}}"#, &[
-            case("all team tags", Some(ALICE), "ec2:CreateTags", None, &[("aws:TagKeys", &["team", "team-name"])], Verdict::NoAllow),
-            case("one other tag", Some(ALICE), "ec2:CreateTags", None, &[("aws:TagKeys", &["team", "owner"])], Verdict::ExplicitDeny),
-        ]);
+        run(
+            "reference_policies_condition-logic-multiple-context-keys-or-values.html",
+            r#"{"Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"StringNotEquals":{"aws:RequestedRegion":["us-east-1","eu-west-1"]}}}}"#,
+            &[
+                case(
+                    "listed region",
+                    Some(ALICE),
+                    "ec2:RunInstances",
+                    None,
+                    &[("aws:RequestedRegion", &["eu-west-1"])],
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "other region",
+                    Some(ALICE),
+                    "ec2:RunInstances",
+                    None,
+                    &[("aws:RequestedRegion", &["ap-south-1"])],
+                    Verdict::ExplicitDeny,
+                ),
+            ],
+        );
+        run(
+            "reference_policies_condition-logic-multiple-context-keys-or-values.html",
+            r#"{"Statement":{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"ForAnyValue:StringNotLike":{"aws:TagKeys":["team*"]}}}}"#,
+            &[
+                case(
+                    "all team tags",
+                    Some(ALICE),
+                    "ec2:CreateTags",
+                    None,
+                    &[("aws:TagKeys", &["team", "team-name"])],
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "one other tag",
+                    Some(ALICE),
+                    "ec2:CreateTags",
+                    None,
+                    &[("aws:TagKeys", &["team", "owner"])],
+                    Verdict::ExplicitDeny,
+                ),
+            ],
+        );
     }
 
     #[test]
     fn null_numeric_date_string_arn_operators() {
         // All from https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
         fn check(operator: &str, key: &str, values: &[&str], context: Ctx, want: Option<bool>) {
-            let c = Condition { operator: operator.into(), key: key.into(), values: values.iter().map(|v| v.to_string()).collect() };
+            let c = Condition {
+                operator: operator.into(),
+                key: key.into(),
+                values: values.iter().map(|v| v.to_string()).collect(),
+            };
             let context = ctx(context);
-            let req = Request { principal: Some(ALICE), account: None, action: "s3:GetObject", resource: None, context: &context };
-            assert_eq!(eval_condition(&c, &req), want, "{operator} {key} {values:?} against {context:?}");
+            let req = Request {
+                principal: Some(ALICE),
+                account: None,
+                action: "s3:GetObject",
+                resource: None,
+                context: &context,
+            };
+            assert_eq!(
+                eval_condition(&c, &req),
+                want,
+                "{operator} {key} {values:?} against {context:?}"
+            );
         }
         // Null: "true" means the key must be absent.
-        check("Null", "aws:TokenIssueTime", &["true"], &[("aws:TokenIssueTime", &[])], Some(true));
-        check("Null", "aws:TokenIssueTime", &["true"], &[("aws:TokenIssueTime", &["2024-01-01T00:00:00Z"])], Some(false));
-        check("Null", "aws:TokenIssueTime", &["false"], &[("aws:TokenIssueTime", &["2024-01-01T00:00:00Z"])], Some(true));
+        check(
+            "Null",
+            "aws:TokenIssueTime",
+            &["true"],
+            &[("aws:TokenIssueTime", &[])],
+            Some(true),
+        );
+        check(
+            "Null",
+            "aws:TokenIssueTime",
+            &["true"],
+            &[("aws:TokenIssueTime", &["2024-01-01T00:00:00Z"])],
+            Some(false),
+        );
+        check(
+            "Null",
+            "aws:TokenIssueTime",
+            &["false"],
+            &[("aws:TokenIssueTime", &["2024-01-01T00:00:00Z"])],
+            Some(true),
+        );
         check("Null", "aws:TokenIssueTime", &["false"], NONE, None);
         // Numeric (S3 TLS version deny).
-        check("NumericLessThan", "s3:TlsVersion", &["1.2"], &[("s3:TlsVersion", &["1.0"])], Some(true));
-        check("NumericLessThan", "s3:TlsVersion", &["1.2"], &[("s3:TlsVersion", &["1.2"])], Some(false));
-        check("NumericLessThanEquals", "s3:TlsVersion", &["1.2"], &[("s3:TlsVersion", &["1.2"])], Some(true));
-        check("NumericGreaterThan", "aws:MultiFactorAuthAge", &["3600"], &[("aws:MultiFactorAuthAge", &["7200"])], Some(true));
-        check("NumericGreaterThanEquals", "s3:max-keys", &["10"], &[("s3:max-keys", &["9"])], Some(false));
-        check("NumericEquals", "s3:max-keys", &["10"], &[("s3:max-keys", &["10.0"])], Some(true));
-        check("NumericNotEquals", "s3:max-keys", &["10"], &[("s3:max-keys", &["11"])], Some(true));
-        check("NumericEquals", "s3:max-keys", &["10"], &[("s3:max-keys", &["ten"])], Some(false));
+        check(
+            "NumericLessThan",
+            "s3:TlsVersion",
+            &["1.2"],
+            &[("s3:TlsVersion", &["1.0"])],
+            Some(true),
+        );
+        check(
+            "NumericLessThan",
+            "s3:TlsVersion",
+            &["1.2"],
+            &[("s3:TlsVersion", &["1.2"])],
+            Some(false),
+        );
+        check(
+            "NumericLessThanEquals",
+            "s3:TlsVersion",
+            &["1.2"],
+            &[("s3:TlsVersion", &["1.2"])],
+            Some(true),
+        );
+        check(
+            "NumericGreaterThan",
+            "aws:MultiFactorAuthAge",
+            &["3600"],
+            &[("aws:MultiFactorAuthAge", &["7200"])],
+            Some(true),
+        );
+        check(
+            "NumericGreaterThanEquals",
+            "s3:max-keys",
+            &["10"],
+            &[("s3:max-keys", &["9"])],
+            Some(false),
+        );
+        check(
+            "NumericEquals",
+            "s3:max-keys",
+            &["10"],
+            &[("s3:max-keys", &["10.0"])],
+            Some(true),
+        );
+        check(
+            "NumericNotEquals",
+            "s3:max-keys",
+            &["10"],
+            &[("s3:max-keys", &["11"])],
+            Some(true),
+        );
+        check(
+            "NumericEquals",
+            "s3:max-keys",
+            &["10"],
+            &[("s3:max-keys", &["ten"])],
+            Some(false),
+        );
         // Dates: ISO 8601 with zones, and epoch seconds.
-        check("DateGreaterThan", "aws:CurrentTime", &["2020-04-01T00:00:00Z"], &[("aws:CurrentTime", &["2020-05-01T12:00:00Z"])], Some(true));
-        check("DateLessThan", "aws:CurrentTime", &["2020-06-30T23:59:59Z"], &[("aws:CurrentTime", &["2020-07-01T00:00:00Z"])], Some(false));
-        check("DateLessThan", "aws:CurrentTime", &["2020-06-30T23:59:59Z"], &[("aws:CurrentTime", &["2020-07-01T01:00:00+02:00"])], Some(true));
-        check("DateGreaterThanEquals", "aws:CurrentTime", &["2020-05-01T12:00:00Z"], &[("aws:CurrentTime", &["1588334400"])], Some(true));
-        check("DateEquals", "aws:CurrentTime", &["2020-05-01"], &[("aws:CurrentTime", &["2020-05-01T00:00:00Z"])], Some(true));
-        check("DateNotEquals", "aws:CurrentTime", &["2020-05-01"], &[("aws:CurrentTime", &["2020-05-02"])], Some(true));
-        check("DateLessThanEquals", "aws:EpochTime", &["1588334400"], &[("aws:EpochTime", &["1588334399"])], Some(true));
+        check(
+            "DateGreaterThan",
+            "aws:CurrentTime",
+            &["2020-04-01T00:00:00Z"],
+            &[("aws:CurrentTime", &["2020-05-01T12:00:00Z"])],
+            Some(true),
+        );
+        check(
+            "DateLessThan",
+            "aws:CurrentTime",
+            &["2020-06-30T23:59:59Z"],
+            &[("aws:CurrentTime", &["2020-07-01T00:00:00Z"])],
+            Some(false),
+        );
+        check(
+            "DateLessThan",
+            "aws:CurrentTime",
+            &["2020-06-30T23:59:59Z"],
+            &[("aws:CurrentTime", &["2020-07-01T01:00:00+02:00"])],
+            Some(true),
+        );
+        check(
+            "DateGreaterThanEquals",
+            "aws:CurrentTime",
+            &["2020-05-01T12:00:00Z"],
+            &[("aws:CurrentTime", &["1588334400"])],
+            Some(true),
+        );
+        check(
+            "DateEquals",
+            "aws:CurrentTime",
+            &["2020-05-01"],
+            &[("aws:CurrentTime", &["2020-05-01T00:00:00Z"])],
+            Some(true),
+        );
+        check(
+            "DateNotEquals",
+            "aws:CurrentTime",
+            &["2020-05-01"],
+            &[("aws:CurrentTime", &["2020-05-02"])],
+            Some(true),
+        );
+        check(
+            "DateLessThanEquals",
+            "aws:EpochTime",
+            &["1588334400"],
+            &[("aws:EpochTime", &["1588334399"])],
+            Some(true),
+        );
         // Strings.
-        check("StringEqualsIgnoreCase", "aws:PrincipalTag/team", &["Ops"], &[("aws:PrincipalTag/team", &["OPS"])], Some(true));
-        check("StringNotEqualsIgnoreCase", "aws:PrincipalTag/team", &["Ops"], &[("aws:PrincipalTag/team", &["ops"])], Some(false));
-        check("StringEquals", "aws:PrincipalTag/team", &["Ops"], &[("aws:PrincipalTag/team", &["ops"])], Some(false));
-        check("StringLike", "s3:prefix", &["home/*", "", "?ublic"], &[("s3:prefix", &["public"])], Some(true));
-        check("StringNotLike", "s3:prefix", &["home/*"], &[("s3:prefix", &["home/x"])], Some(false));
-        check("StringNotLike", "s3:prefix", &["home/*"], &[("s3:prefix", &[])], Some(true));
-        check("StringEquals", "s3:prefix", &["x"], &[("s3:prefix", &[])], Some(false));
-        check("ForAnyValue:StringNotEquals", "aws:TagKeys", &["x"], &[("aws:TagKeys", &[])], Some(false));
+        check(
+            "StringEqualsIgnoreCase",
+            "aws:PrincipalTag/team",
+            &["Ops"],
+            &[("aws:PrincipalTag/team", &["OPS"])],
+            Some(true),
+        );
+        check(
+            "StringNotEqualsIgnoreCase",
+            "aws:PrincipalTag/team",
+            &["Ops"],
+            &[("aws:PrincipalTag/team", &["ops"])],
+            Some(false),
+        );
+        check(
+            "StringEquals",
+            "aws:PrincipalTag/team",
+            &["Ops"],
+            &[("aws:PrincipalTag/team", &["ops"])],
+            Some(false),
+        );
+        check(
+            "StringLike",
+            "s3:prefix",
+            &["home/*", "", "?ublic"],
+            &[("s3:prefix", &["public"])],
+            Some(true),
+        );
+        check(
+            "StringNotLike",
+            "s3:prefix",
+            &["home/*"],
+            &[("s3:prefix", &["home/x"])],
+            Some(false),
+        );
+        check(
+            "StringNotLike",
+            "s3:prefix",
+            &["home/*"],
+            &[("s3:prefix", &[])],
+            Some(true),
+        );
+        check(
+            "StringEquals",
+            "s3:prefix",
+            &["x"],
+            &[("s3:prefix", &[])],
+            Some(false),
+        );
+        check(
+            "ForAnyValue:StringNotEquals",
+            "aws:TagKeys",
+            &["x"],
+            &[("aws:TagKeys", &[])],
+            Some(false),
+        );
         // ARNs (confused deputy: aws:SourceArn / aws:SourceAccount).
         // https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
-        check("ArnLike", "aws:SourceArn", &["arn:aws:config:*:111122223333:*"], &[("aws:SourceArn", &["arn:aws:config:us-east-1:111122223333:config-rule/r"])], Some(true));
-        check("ArnLike", "aws:SourceArn", &["arn:aws:config:*:111122223333:*"], &[("aws:SourceArn", &["arn:aws:config:us-east-1:444455556666:config-rule/111122223333:"])], Some(false));
-        check("ArnEquals", "aws:SourceArn", &["arn:aws:sns:us-east-1:111122223333:topic"], &[("aws:SourceArn", &["arn:aws:sns:us-east-1:111122223333:topic"])], Some(true));
-        check("ArnNotLike", "aws:PrincipalArn", &["arn:aws:iam::*:role/Admin"], &[("aws:PrincipalArn", &["arn:aws:iam::111122223333:role/Dev"])], Some(true));
-        check("ArnNotEqualsIfExists", "aws:SourceArn", &["arn:aws:s3:::b"], &[("aws:SourceArn", &[])], Some(true));
+        check(
+            "ArnLike",
+            "aws:SourceArn",
+            &["arn:aws:config:*:111122223333:*"],
+            &[(
+                "aws:SourceArn",
+                &["arn:aws:config:us-east-1:111122223333:config-rule/r"],
+            )],
+            Some(true),
+        );
+        check(
+            "ArnLike",
+            "aws:SourceArn",
+            &["arn:aws:config:*:111122223333:*"],
+            &[(
+                "aws:SourceArn",
+                &["arn:aws:config:us-east-1:444455556666:config-rule/111122223333:"],
+            )],
+            Some(false),
+        );
+        check(
+            "ArnEquals",
+            "aws:SourceArn",
+            &["arn:aws:sns:us-east-1:111122223333:topic"],
+            &[(
+                "aws:SourceArn",
+                &["arn:aws:sns:us-east-1:111122223333:topic"],
+            )],
+            Some(true),
+        );
+        check(
+            "ArnNotLike",
+            "aws:PrincipalArn",
+            &["arn:aws:iam::*:role/Admin"],
+            &[("aws:PrincipalArn", &["arn:aws:iam::111122223333:role/Dev"])],
+            Some(true),
+        );
+        check(
+            "ArnNotEqualsIfExists",
+            "aws:SourceArn",
+            &["arn:aws:s3:::b"],
+            &[("aws:SourceArn", &[])],
+            Some(true),
+        );
         // Bool, Binary, unsupported operator, unknown key.
-        check("Bool", "aws:SecureTransport", &["true"], &[("aws:SecureTransport", &["True"])], Some(true));
-        check("Bool", "aws:SecureTransport", &["true"], &[("aws:SecureTransport", &["yes"])], Some(false));
-        check("BinaryEquals", "key", &["QmluYXJ5VmFsdWVJbkJhc2U2NA=="], &[("key", &["QmluYXJ5VmFsdWVJbkJhc2U2NA=="])], Some(true));
-        check("StringSortaEquals", "aws:SourceVpce", &["x"], &[("aws:SourceVpce", &["x"])], None);
+        check(
+            "Bool",
+            "aws:SecureTransport",
+            &["true"],
+            &[("aws:SecureTransport", &["True"])],
+            Some(true),
+        );
+        check(
+            "Bool",
+            "aws:SecureTransport",
+            &["true"],
+            &[("aws:SecureTransport", &["yes"])],
+            Some(false),
+        );
+        check(
+            "BinaryEquals",
+            "key",
+            &["QmluYXJ5VmFsdWVJbkJhc2U2NA=="],
+            &[("key", &["QmluYXJ5VmFsdWVJbkJhc2U2NA=="])],
+            Some(true),
+        );
+        check(
+            "StringSortaEquals",
+            "aws:SourceVpce",
+            &["x"],
+            &[("aws:SourceVpce", &["x"])],
+            None,
+        );
         check("StringEquals", "aws:SourceVpce", &["x"], NONE, None);
         // Values derived from the caller.
-        check("StringEquals", "aws:PrincipalAccount", &["111122223333"], NONE, Some(true));
-        check("StringEquals", "kms:CallerAccount", &["444455556666"], NONE, Some(false));
+        check(
+            "StringEquals",
+            "aws:PrincipalAccount",
+            &["111122223333"],
+            NONE,
+            Some(true),
+        );
+        check(
+            "StringEquals",
+            "kms:CallerAccount",
+            &["444455556666"],
+            NONE,
+            Some(false),
+        );
         check("ArnEquals", "aws:PrincipalArn", &[ALICE], NONE, Some(true));
         check("StringEquals", "aws:username", &["alice"], NONE, Some(true));
     }
@@ -2110,7 +3535,10 @@ mod tests {
     fn date_parsing() {
         assert_eq!(parse_date("1970-01-01T00:00:00Z"), Some(0.0));
         assert_eq!(parse_date("2020-05-01T12:00:00Z"), Some(1_588_334_400.0));
-        assert_eq!(parse_date("2020-05-01T14:00:00+0200"), Some(1_588_334_400.0));
+        assert_eq!(
+            parse_date("2020-05-01T14:00:00+0200"),
+            Some(1_588_334_400.0)
+        );
         assert_eq!(parse_date("2020-05-01T07:00-05:00"), Some(1_588_334_400.0));
         assert_eq!(parse_date("2000-02-29"), Some(951_782_400.0));
         assert_eq!(parse_date("2020-13-01"), None);
@@ -2126,10 +3554,38 @@ mod tests {
             r#"{"Version":"2012-10-17","Statement":[{"Action":["s3:GetObject","s3:PutObject"],"Effect":"Allow",
                 "Resource":["arn:aws:s3:::amzn-s3-demo-bucket/home/${aws:username}/*"]}]}"#,
             &[
-                case("own folder", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::amzn-s3-demo-bucket/home/alice/notes.txt"), NONE, Verdict::Allowed),
-                case("someone else's", Some(ALICE), "s3:GetObject", Some("arn:aws:s3:::amzn-s3-demo-bucket/home/bob/notes.txt"), NONE, Verdict::NoAllow),
-                case("role session: no user name known", Some("arn:aws:sts::111122223333:assumed-role/R/s"), "s3:GetObject", Some("arn:aws:s3:::amzn-s3-demo-bucket/home/R/x"), NONE, Verdict::DependsOn),
-                case("user name absent", Some("arn:aws:sts::111122223333:assumed-role/R/s"), "s3:GetObject", Some("arn:aws:s3:::amzn-s3-demo-bucket/home/R/x"), &[("aws:username", &[])], Verdict::NoAllow),
+                case(
+                    "own folder",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::amzn-s3-demo-bucket/home/alice/notes.txt"),
+                    NONE,
+                    Verdict::Allowed,
+                ),
+                case(
+                    "someone else's",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::amzn-s3-demo-bucket/home/bob/notes.txt"),
+                    NONE,
+                    Verdict::NoAllow,
+                ),
+                case(
+                    "role session: no user name known",
+                    Some("arn:aws:sts::111122223333:assumed-role/R/s"),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::amzn-s3-demo-bucket/home/R/x"),
+                    NONE,
+                    Verdict::DependsOn,
+                ),
+                case(
+                    "user name absent",
+                    Some("arn:aws:sts::111122223333:assumed-role/R/s"),
+                    "s3:GetObject",
+                    Some("arn:aws:s3:::amzn-s3-demo-bucket/home/R/x"),
+                    &[("aws:username", &[])],
+                    Verdict::NoAllow,
+                ),
             ],
         );
         // Same page: default values and the special ${*} / ${?} / ${$}.
@@ -2138,9 +3594,39 @@ mod tests {
             r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*",
                 "Condition":{"StringEquals":{"s3:prefix":"${aws:PrincipalTag/team, 'company-wide'}/${$}"}}}]}"#,
             &[
-                case("tag absent: default", Some(ALICE), "s3:GetObject", None, &[("aws:PrincipalTag/team", &[]), ("s3:prefix", &["company-wide/$"])], Verdict::Allowed),
-                case("tag present", Some(ALICE), "s3:GetObject", None, &[("aws:PrincipalTag/team", &["ops"]), ("s3:prefix", &["ops/$"])], Verdict::Allowed),
-                case("tag present, other prefix", Some(ALICE), "s3:GetObject", None, &[("aws:PrincipalTag/team", &["ops"]), ("s3:prefix", &["company-wide/$"])], Verdict::NoAllow),
+                case(
+                    "tag absent: default",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    None,
+                    &[
+                        ("aws:PrincipalTag/team", &[]),
+                        ("s3:prefix", &["company-wide/$"]),
+                    ],
+                    Verdict::Allowed,
+                ),
+                case(
+                    "tag present",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    None,
+                    &[
+                        ("aws:PrincipalTag/team", &["ops"]),
+                        ("s3:prefix", &["ops/$"]),
+                    ],
+                    Verdict::Allowed,
+                ),
+                case(
+                    "tag present, other prefix",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    None,
+                    &[
+                        ("aws:PrincipalTag/team", &["ops"]),
+                        ("s3:prefix", &["company-wide/$"]),
+                    ],
+                    Verdict::NoAllow,
+                ),
             ],
         );
     }
@@ -2155,36 +3641,166 @@ mod tests {
             values: values.iter().map(|v| v.to_string()).collect(),
         };
         for (cond, want) in [
-            (c("Bool", "aws:SecureTransport", &["false"]), "aws:SecureTransport is false (request over HTTP)"),
-            (c("Bool", "aws:SecureTransport", &["true"]), "aws:SecureTransport is true (request over HTTPS)"),
-            (c("IpAddress", "aws:SourceIp", &["192.0.2.0/24", "203.0.113.0/24"]), "aws:SourceIp is in [192.0.2.0/24, 203.0.113.0/24] (the caller's public IP address; requests through a VPC endpoint carry aws:VpcSourceIp instead)"),
-            (c("StringNotEquals", "aws:SourceVpce", &["vpce-1a2b3c4d"]), "aws:SourceVpce is not vpce-1a2b3c4d, or the key is absent (the VPC endpoint the request came through; absent when it did not use one)"),
-            (c("StringEquals", "aws:SourceVpc", &["vpc-111bbb22"]), "aws:SourceVpc is vpc-111bbb22 (the VPC the request came from through a VPC endpoint; absent otherwise)"),
-            (c("StringEquals", "aws:PrincipalOrgID", &["o-xxxxxxxxxx"]), "aws:PrincipalOrgID is o-xxxxxxxxxx (the AWS Organizations ID of the caller's account)"),
-            (c("ArnLike", "aws:PrincipalArn", &["arn:aws:iam::*:role/Admin"]), "aws:PrincipalArn matches the ARN arn:aws:iam::*:role/Admin (the caller's ARN; for a role session, the role's ARN)"),
-            (c("StringEquals", "aws:PrincipalAccount", &["111122223333"]), "aws:PrincipalAccount is 111122223333 (the caller's account ID)"),
-            (c("StringNotEquals", "aws:RequestedRegion", &["us-east-1", "eu-west-1"]), "aws:RequestedRegion is none of [us-east-1, eu-west-1], or the key is absent (the region the request was sent to)"),
-            (c("BoolIfExists", "aws:MultiFactorAuthPresent", &["false"]), "aws:MultiFactorAuthPresent is false, or the key is absent (credentials obtained without MFA)"),
-            (c("StringNotEquals", "s3:x-amz-server-side-encryption", &["aws:kms"]), "s3:x-amz-server-side-encryption is not aws:kms, or the key is absent (the server-side encryption header sent with the upload: AES256, aws:kms or aws:kms:dsse)"),
-            (c("StringNotEqualsIfExists", "s3:x-amz-server-side-encryption-aws-kms-key-id", &["arn:aws:kms:us-east-1:111122223333:key/k"]), "s3:x-amz-server-side-encryption-aws-kms-key-id is not arn:aws:kms:us-east-1:111122223333:key/k, or the key is absent (the KMS key named in the upload's server-side encryption header)"),
-            (c("StringEquals", "s3:x-amz-acl", &["bucket-owner-full-control"]), "s3:x-amz-acl is bucket-owner-full-control (the canned ACL sent with the request, e.g. bucket-owner-full-control)"),
-            (c("StringEquals", "kms:ViaService", &["s3.us-east-1.amazonaws.com"]), "kms:ViaService is s3.us-east-1.amazonaws.com (the AWS service that called KMS on the caller's behalf, e.g. s3.us-east-1.amazonaws.com)"),
-            (c("StringEquals", "kms:CallerAccount", &["111122223333"]), "kms:CallerAccount is 111122223333 (the caller's account ID)"),
-            (c("StringLikeIfExists", "ec2:InstanceType", &["t1.*", "t2.*"]), "ec2:InstanceType matches one of [t1.*, t2.*], or the key is absent (the instance type being launched)"),
-            (c("StringEquals", "aws:ResourceTag/Project", &["Alpha"]), "aws:ResourceTag/Project is Alpha (the value of tag Project on the resource)"),
-            (c("StringEquals", "aws:RequestTag/CostCenter", &["1234"]), "aws:RequestTag/CostCenter is 1234 (the value of tag CostCenter sent in the request)"),
-            (c("StringEquals", "iam:PassedToService", &["ec2.amazonaws.com"]), "iam:PassedToService is ec2.amazonaws.com (the service the role is being passed to)"),
-            (c("StringEquals", "sts:ExternalId", &["12345"]), "sts:ExternalId is 12345 (the external ID passed to AssumeRole (--external-id))"),
-            (c("Null", "aws:SourceVpce", &["true"]), "aws:SourceVpce is absent from the request (the VPC endpoint the request came through; absent when it did not use one)"),
-            (c("ForAllValues:StringEquals", "aws:TagKeys", &["a", "b"]), "every value of aws:TagKeys is one of [a, b], or the key is absent or empty"),
-            (c("ForAnyValue:StringLike", "aws:TagKeys", &["team*"]), "any value of aws:TagKeys matches team*"),
-            (c("NumericLessThan", "s3:TlsVersion", &["1.2"]), "s3:TlsVersion is less than 1.2 (the TLS version the client used)"),
-            (c("DateGreaterThan", "aws:CurrentTime", &["2020-04-01T00:00:00Z"]), "aws:CurrentTime is after 2020-04-01T00:00:00Z"),
-            (c("StringEqualsIgnoreCase", "aws:username", &["Alice"]), "aws:username is Alice (ignoring case)"),
-            (c("NotIpAddress", "aws:SourceIp", &["192.0.2.0/24"]), "aws:SourceIp is not in 192.0.2.0/24, or the key is absent (the caller's public IP address; requests through a VPC endpoint carry aws:VpcSourceIp instead)"),
-            (c("StringSortaEquals", "k", &["v"]), "k StringSortaEquals v (operator not evaluated by awsx)"),
-            (c("Principal", "aws:PrincipalArn", &["arn:aws:iam::111122223333:role/R"]), "the caller is arn:aws:iam::111122223333:role/R (Principal element)"),
-            (c("NotResource", "resource", &["a", "b"]), "the resource is not [a, b] (NotResource element)"),
+            (
+                c("Bool", "aws:SecureTransport", &["false"]),
+                "aws:SecureTransport is false (request over HTTP)",
+            ),
+            (
+                c("Bool", "aws:SecureTransport", &["true"]),
+                "aws:SecureTransport is true (request over HTTPS)",
+            ),
+            (
+                c(
+                    "IpAddress",
+                    "aws:SourceIp",
+                    &["192.0.2.0/24", "203.0.113.0/24"],
+                ),
+                "aws:SourceIp is in [192.0.2.0/24, 203.0.113.0/24] (the caller's public IP address; requests through a VPC endpoint carry aws:VpcSourceIp instead)",
+            ),
+            (
+                c("StringNotEquals", "aws:SourceVpce", &["vpce-1a2b3c4d"]),
+                "aws:SourceVpce is not vpce-1a2b3c4d, or the key is absent (the VPC endpoint the request came through; absent when it did not use one)",
+            ),
+            (
+                c("StringEquals", "aws:SourceVpc", &["vpc-111bbb22"]),
+                "aws:SourceVpc is vpc-111bbb22 (the VPC the request came from through a VPC endpoint; absent otherwise)",
+            ),
+            (
+                c("StringEquals", "aws:PrincipalOrgID", &["o-xxxxxxxxxx"]),
+                "aws:PrincipalOrgID is o-xxxxxxxxxx (the AWS Organizations ID of the caller's account)",
+            ),
+            (
+                c(
+                    "ArnLike",
+                    "aws:PrincipalArn",
+                    &["arn:aws:iam::*:role/Admin"],
+                ),
+                "aws:PrincipalArn matches the ARN arn:aws:iam::*:role/Admin (the caller's ARN; for a role session, the role's ARN)",
+            ),
+            (
+                c("StringEquals", "aws:PrincipalAccount", &["111122223333"]),
+                "aws:PrincipalAccount is 111122223333 (the caller's account ID)",
+            ),
+            (
+                c(
+                    "StringNotEquals",
+                    "aws:RequestedRegion",
+                    &["us-east-1", "eu-west-1"],
+                ),
+                "aws:RequestedRegion is none of [us-east-1, eu-west-1], or the key is absent (the region the request was sent to)",
+            ),
+            (
+                c("BoolIfExists", "aws:MultiFactorAuthPresent", &["false"]),
+                "aws:MultiFactorAuthPresent is false, or the key is absent (credentials obtained without MFA)",
+            ),
+            (
+                c(
+                    "StringNotEquals",
+                    "s3:x-amz-server-side-encryption",
+                    &["aws:kms"],
+                ),
+                "s3:x-amz-server-side-encryption is not aws:kms, or the key is absent (the server-side encryption header sent with the upload: AES256, aws:kms or aws:kms:dsse)",
+            ),
+            (
+                c(
+                    "StringNotEqualsIfExists",
+                    "s3:x-amz-server-side-encryption-aws-kms-key-id",
+                    &["arn:aws:kms:us-east-1:111122223333:key/k"],
+                ),
+                "s3:x-amz-server-side-encryption-aws-kms-key-id is not arn:aws:kms:us-east-1:111122223333:key/k, or the key is absent (the KMS key named in the upload's server-side encryption header)",
+            ),
+            (
+                c(
+                    "StringEquals",
+                    "s3:x-amz-acl",
+                    &["bucket-owner-full-control"],
+                ),
+                "s3:x-amz-acl is bucket-owner-full-control (the canned ACL sent with the request, e.g. bucket-owner-full-control)",
+            ),
+            (
+                c(
+                    "StringEquals",
+                    "kms:ViaService",
+                    &["s3.us-east-1.amazonaws.com"],
+                ),
+                "kms:ViaService is s3.us-east-1.amazonaws.com (the AWS service that called KMS on the caller's behalf, e.g. s3.us-east-1.amazonaws.com)",
+            ),
+            (
+                c("StringEquals", "kms:CallerAccount", &["111122223333"]),
+                "kms:CallerAccount is 111122223333 (the caller's account ID)",
+            ),
+            (
+                c("StringLikeIfExists", "ec2:InstanceType", &["t1.*", "t2.*"]),
+                "ec2:InstanceType matches one of [t1.*, t2.*], or the key is absent (the instance type being launched)",
+            ),
+            (
+                c("StringEquals", "aws:ResourceTag/Project", &["Alpha"]),
+                "aws:ResourceTag/Project is Alpha (the value of tag Project on the resource)",
+            ),
+            (
+                c("StringEquals", "aws:RequestTag/CostCenter", &["1234"]),
+                "aws:RequestTag/CostCenter is 1234 (the value of tag CostCenter sent in the request)",
+            ),
+            (
+                c(
+                    "StringEquals",
+                    "iam:PassedToService",
+                    &["ec2.amazonaws.com"],
+                ),
+                "iam:PassedToService is ec2.amazonaws.com (the service the role is being passed to)",
+            ),
+            (
+                c("StringEquals", "sts:ExternalId", &["12345"]),
+                "sts:ExternalId is 12345 (the external ID passed to AssumeRole (--external-id))",
+            ),
+            (
+                c("Null", "aws:SourceVpce", &["true"]),
+                "aws:SourceVpce is absent from the request (the VPC endpoint the request came through; absent when it did not use one)",
+            ),
+            (
+                c("ForAllValues:StringEquals", "aws:TagKeys", &["a", "b"]),
+                "every value of aws:TagKeys is one of [a, b], or the key is absent or empty",
+            ),
+            (
+                c("ForAnyValue:StringLike", "aws:TagKeys", &["team*"]),
+                "any value of aws:TagKeys matches team*",
+            ),
+            (
+                c("NumericLessThan", "s3:TlsVersion", &["1.2"]),
+                "s3:TlsVersion is less than 1.2 (the TLS version the client used)",
+            ),
+            (
+                c(
+                    "DateGreaterThan",
+                    "aws:CurrentTime",
+                    &["2020-04-01T00:00:00Z"],
+                ),
+                "aws:CurrentTime is after 2020-04-01T00:00:00Z",
+            ),
+            (
+                c("StringEqualsIgnoreCase", "aws:username", &["Alice"]),
+                "aws:username is Alice (ignoring case)",
+            ),
+            (
+                c("NotIpAddress", "aws:SourceIp", &["192.0.2.0/24"]),
+                "aws:SourceIp is not in 192.0.2.0/24, or the key is absent (the caller's public IP address; requests through a VPC endpoint carry aws:VpcSourceIp instead)",
+            ),
+            (
+                c("StringSortaEquals", "k", &["v"]),
+                "k StringSortaEquals v (operator not evaluated by awsx)",
+            ),
+            (
+                c(
+                    "Principal",
+                    "aws:PrincipalArn",
+                    &["arn:aws:iam::111122223333:role/R"],
+                ),
+                "the caller is arn:aws:iam::111122223333:role/R (Principal element)",
+            ),
+            (
+                c("NotResource", "resource", &["a", "b"]),
+                "the resource is not [a, b] (NotResource element)",
+            ),
         ] {
             assert_eq!(explain_condition(&cond), want);
         }
@@ -2197,7 +3813,13 @@ mod tests {
         )
         .expect("parses");
         let context = BTreeMap::new();
-        let req = Request { principal: None, account: None, action: "s3:GetObject", resource: None, context: &context };
+        let req = Request {
+            principal: None,
+            account: None,
+            action: "s3:GetObject",
+            resource: None,
+            context: &context,
+        };
         let eval = evaluate(&doc, &req);
         assert_eq!(eval.verdict, Verdict::DependsOn);
         let Applies::DependsOn(pending) = &eval.allows[0].applies else {
@@ -2207,11 +3829,17 @@ mod tests {
         assert_eq!(operators, ["Resource", "Principal"]);
         assert_eq!(
             eval.allows[0].explanation[0],
-            "Allow statement #0 (Sid \"S\") applies only if the resource is arn:aws:s3:::b/* (Resource element) and the caller is arn:aws:iam::111122223333:role/R (Principal element); awsx cannot tell for this request"
+            "Allow statement #1 (Sid \"S\") applies only if the resource is arn:aws:s3:::b/* (Resource element) and the caller is arn:aws:iam::111122223333:role/R (Principal element); awsx cannot tell for this request"
         );
         // aws:PrincipalArn in the context stands in for the caller.
         let context = ctx(&[("aws:PrincipalArn", &["arn:aws:iam::111122223333:role/R"])]);
-        let req = Request { principal: None, account: None, action: "s3:GetObject", resource: Some("arn:aws:s3:::b/k"), context: &context };
+        let req = Request {
+            principal: None,
+            account: None,
+            action: "s3:GetObject",
+            resource: Some("arn:aws:s3:::b/k"),
+            context: &context,
+        };
         assert_eq!(evaluate(&doc, &req).verdict, Verdict::Allowed);
     }
 
@@ -2219,11 +3847,20 @@ mod tests {
     fn evaluation_serializes() {
         let doc = parse(SECURE_TRANSPORT).expect("parses");
         let context = ctx(&[("aws:SecureTransport", &["false"])]);
-        let req = Request { principal: Some(ALICE), account: None, action: "s3:GetObject", resource: Some("arn:aws:s3:::amzn-s3-demo-bucket/k"), context: &context };
+        let req = Request {
+            principal: Some(ALICE),
+            account: None,
+            action: "s3:GetObject",
+            resource: Some("arn:aws:s3:::amzn-s3-demo-bucket/k"),
+            context: &context,
+        };
         let json = serde_json::to_value(evaluate(&doc, &req)).expect("serializes");
         assert_eq!(json["verdict"], "ExplicitDeny");
         assert_eq!(json["denies"][0]["applies"], "Yes");
-        assert_eq!(json["denies"][0]["statement"]["sid"], "AllowSSLRequestsOnly");
+        assert_eq!(
+            json["denies"][0]["statement"]["sid"],
+            "AllowSSLRequestsOnly"
+        );
         assert_eq!(json["denies"][0]["statement"]["principal"], "Any");
         assert!(serde_json::to_value(&doc).is_ok());
         assert!(serde_json::to_value(req).is_ok());

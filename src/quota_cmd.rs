@@ -17,12 +17,23 @@ fn num(x: Option<f64>) -> String {
 }
 
 pub fn run(service: &str, filter: &[String], json: bool, target: Target) -> Result<i32> {
-    if service.is_empty() || !service.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        bail!("invalid service code {service:?}: use a Service Quotas code such as ec2, vpc, lambda");
+    if service.is_empty()
+        || !service
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        bail!(
+            "invalid service code {service:?}: use a Service Quotas code such as ec2, vpc, lambda"
+        );
     }
-    let code = filter.iter().find(|f| f.starts_with("L-") || f.starts_with("l-")).map(|c| c.to_ascii_uppercase());
+    let code = filter
+        .iter()
+        .find(|f| f.starts_with("L-") || f.starts_with("l-"))
+        .map(|c| c.to_ascii_uppercase());
     let deadline = Instant::now() + probe::deadline_from_env().max(Duration::from_secs(10));
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let show_progress = std::io::stderr().is_terminal();
     rt.block_on(async {
         let s = probe::session(&target, deadline).await.map_err(|e| anyhow::anyhow!(e))?;
@@ -144,7 +155,11 @@ async fn futures_join_all<F: std::future::Future>(futs: impl Iterator<Item = F>)
                 }
             }
         }
-        if all { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
+        if all {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
     })
     .await;
     for r in results.into_iter().flatten() {

@@ -42,7 +42,12 @@ pub fn text(f: &Failure, advice: &Advice, colour: bool) -> String {
     } else {
         out.push_str(&format!("{head} {cat}\n"));
     }
-    let width = advice.facts.iter().map(|x| x.label.len()).max().unwrap_or(0);
+    let width = advice
+        .facts
+        .iter()
+        .map(|x| x.label.len())
+        .max()
+        .unwrap_or(0);
     for fact in &advice.facts {
         let label = format!("{:>width$}", fact.label);
         let tag = format!("({})", evidence_tag(fact.evidence));
@@ -54,7 +59,11 @@ pub fn text(f: &Failure, advice: &Advice, colour: bool) -> String {
         }
     }
     if !advice.next_steps.is_empty() {
-        out.push_str(if colour { "  \u{1b}[1mNext steps\u{1b}[0m\n" } else { "  Next steps\n" });
+        out.push_str(if colour {
+            "  \u{1b}[1mNext steps\u{1b}[0m\n"
+        } else {
+            "  Next steps\n"
+        });
         for (i, s) in advice.next_steps.iter().enumerate() {
             out.push_str(&format!("  {}. {}\n", i + 1, inert_line(&s.text)));
             if let Some(c) = &s.command {
@@ -72,6 +81,8 @@ pub fn text(f: &Failure, advice: &Advice, colour: bool) -> String {
 
 /// The JSON report, schema 1.
 pub fn json(f: &Failure, fx: &Findings, advice: &Advice) -> Value {
+    let merged = crate::advise::merge(f, fx);
+    let f = &merged;
     let authorization = f.authorization.as_ref().map(|a| {
         let decoded = fx.decoded.clone().or_else(|| a.decoded.clone());
         json!({
@@ -103,7 +114,11 @@ pub fn json(f: &Failure, fx: &Findings, advice: &Advice) -> Value {
             "pending_requests": v.pending.iter().map(|(s, d, c)| json!({"status": s, "desired_value": d, "created": c})).collect::<Vec<_>>(),
         })
     });
-    let mut findings: Vec<Value> = fx.records.iter().map(|r| serde_json::to_value(r).unwrap_or(Value::Null)).collect();
+    let mut findings: Vec<Value> = fx
+        .records
+        .iter()
+        .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+        .collect();
     if let Some(c) = &fx.caller {
         findings.push(json!({"probe": "caller", "ok": true, "arn": c.arn, "account": c.account}));
     }

@@ -81,12 +81,22 @@ const SUPERVISED: [(libc::c_int, bool); 4] = [
 ];
 
 /// Runs aws with `args` verbatim; returns once aws has exited.
-pub fn run(aws: &Path, args: &[OsString], guard: &str, capture_limit: usize) -> anyhow::Result<Outcome> {
+pub fn run(
+    aws: &Path,
+    args: &[OsString],
+    guard: &str,
+    capture_limit: usize,
+) -> anyhow::Result<Outcome> {
     use anyhow::Context;
     let (reader, writer) = os_pipe::pipe().context("creating the stderr pipe")?;
     let saved: Vec<_> = SUPERVISED
         .iter()
-        .map(|&(sig, fwd)| (sig, install(sig, if fwd { on_forwarded } else { on_ignored })))
+        .map(|&(sig, fwd)| {
+            (
+                sig,
+                install(sig, if fwd { on_forwarded } else { on_ignored }),
+            )
+        })
         .collect();
     let started = duct::cmd(aws, args)
         .env(crate::locate::GUARD_VAR, guard)

@@ -194,20 +194,38 @@ impl Sandbox {
     /// and output passed through untouched, and through awsx or not.
     fn assert_real_aws(&self, out: &Output, args: &[&str], via_awsx: bool) {
         let ctx = format!("{:?}\n{}", self.shell, show(out));
-        assert_eq!(out.status.code(), Some(7), "exit status not propagated: {ctx}");
+        assert_eq!(
+            out.status.code(),
+            Some(7),
+            "exit status not propagated: {ctx}"
+        );
         let stdout = String::from_utf8_lossy(&out.stdout);
         let lines: Vec<&str> = stdout.lines().collect();
-        assert_eq!(lines.len(), 2, "expected exactly the fake aws output: {ctx}");
+        assert_eq!(
+            lines.len(),
+            2,
+            "expected exactly the fake aws output: {ctx}"
+        );
         let expected: String = args.iter().map(|a| format!(" [{a}]")).collect();
-        assert_eq!(lines[0], format!("REAL-AWS{expected}"), "arguments changed: {ctx}");
+        assert_eq!(
+            lines[0],
+            format!("REAL-AWS{expected}"),
+            "arguments changed: {ctx}"
+        );
         let guard = lines[1]
             .strip_prefix("GUARD=[")
             .and_then(|g| g.strip_suffix(']'))
             .unwrap_or_else(|| panic!("no GUARD line: {ctx}"));
         if via_awsx {
-            assert!(!guard.is_empty(), "aws did not go through awsx (AWSX_LOOP_GUARD unset in its child): {ctx}");
+            assert!(
+                !guard.is_empty(),
+                "aws did not go through awsx (AWSX_LOOP_GUARD unset in its child): {ctx}"
+            );
         } else {
-            assert!(guard.is_empty(), "aws went through awsx but should not have: {ctx}");
+            assert!(
+                guard.is_empty(),
+                "aws went through awsx but should not have: {ctx}"
+            );
         }
         assert_eq!(
             String::from_utf8_lossy(&out.stderr),
@@ -232,26 +250,39 @@ fn show(out: &Output) -> String {
 }
 
 fn aws_runs_awsx_with_args_verbatim(shell: Shell) {
-    let Some(sb) = Sandbox::new(shell) else { return };
+    let Some(sb) = Sandbox::new(shell) else {
+        return;
+    };
     let out = sb.run(&format!("{}{}", shell.load(), shell.call("")));
     sb.assert_real_aws(&out, ARGS, true);
 }
 
 fn command_aws_bypasses_awsx(shell: Shell) {
-    let Some(sb) = Sandbox::new(shell) else { return };
+    let Some(sb) = Sandbox::new(shell) else {
+        return;
+    };
     let out = sb.run(&format!("{}{}", shell.load(), shell.call("command ")));
     sb.assert_real_aws(&out, ARGS, false);
 }
 
 fn falls_back_when_awsx_not_on_path(shell: Shell) {
-    let Some(sb) = Sandbox::new(shell) else { return };
-    let script = format!("{}{}{}", shell.load(), shell.drop_awsx_from_path(), shell.call(""));
+    let Some(sb) = Sandbox::new(shell) else {
+        return;
+    };
+    let script = format!(
+        "{}{}{}",
+        shell.load(),
+        shell.drop_awsx_from_path(),
+        shell.call("")
+    );
     sb.assert_real_aws(&sb.run(&script), ARGS, false);
 }
 
 /// awsx ran once (so bash has hashed its path), then was uninstalled.
 fn falls_back_after_awsx_is_deleted(shell: Shell) {
-    let Some(sb) = Sandbox::new(shell) else { return };
+    let Some(sb) = Sandbox::new(shell) else {
+        return;
+    };
     let script = format!(
         "{}aws warmup >/dev/null 2>&1\n{}{}",
         shell.load(),
@@ -263,7 +294,9 @@ fn falls_back_after_awsx_is_deleted(shell: Shell) {
 
 /// With no completion set up for aws, loading registers aws_completer.
 fn registers_aws_completer(shell: Shell) {
-    let Some(sb) = Sandbox::new(shell) else { return };
+    let Some(sb) = Sandbox::new(shell) else {
+        return;
+    };
     let script = match shell {
         Shell::Bash => format!("{}complete -p aws\n", shell.load()),
         // compinit may find a packaged _aws; forget it to see ours.
@@ -278,12 +311,17 @@ fn registers_aws_completer(shell: Shell) {
         Shell::Fish => "awsxfakecompletion",
         _ => "aws_completer",
     };
-    assert!(stdout.contains(want), "{shell:?}: no aws_completer completion:\n{stdout}");
+    assert!(
+        stdout.contains(want),
+        "{shell:?}: no aws_completer completion:\n{stdout}"
+    );
 }
 
 /// Completion the user set up before loading is kept, not replaced or doubled.
 fn keeps_existing_completion(shell: Shell) {
-    let Some(sb) = Sandbox::new(shell) else { return };
+    let Some(sb) = Sandbox::new(shell) else {
+        return;
+    };
     let script = match shell {
         Shell::Bash => format!("complete -F _my_aws aws\n{}complete -p aws\n", shell.load()),
         Shell::Zsh => format!(
@@ -308,7 +346,9 @@ fn keeps_existing_completion(shell: Shell) {
 /// An existing `aws` alias neither breaks loading nor bypasses awsx: it
 /// expands to a call of the function.
 fn existing_alias_composes(shell: Shell) {
-    let Some(sb) = Sandbox::new(shell) else { return };
+    let Some(sb) = Sandbox::new(shell) else {
+        return;
+    };
     let prelude = match shell {
         Shell::Bash => "shopt -s expand_aliases\nalias aws='aws --region eu-west-1'\n",
         Shell::Zsh => "alias aws='aws --region eu-west-1'\n",
@@ -361,8 +401,14 @@ fn init_rejects_unknown_shell() {
 
 #[test]
 fn shellcheck_passes_on_bash_script() {
-    let Some(shellcheck) = find_tool("shellcheck") else { return };
+    let Some(shellcheck) = find_tool("shellcheck") else {
+        return;
+    };
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("shell/awsx.bash");
-    let out = Command::new(shellcheck).args(["-s", "bash"]).arg(&script).output().unwrap();
+    let out = Command::new(shellcheck)
+        .args(["-s", "bash"])
+        .arg(&script)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "shellcheck:\n{}", show(&out));
 }

@@ -22,21 +22,34 @@ fn re(s: &str) -> Regex {
 }
 
 static WHO_WHAT: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:User|Principal|Caller|Role): ?(arn:[^\s]+|anonymous|[\w+=,.@-]+) is not authorized to perform: ?([\w*-]+:[\w*-]+|[\w*-]+)(?: on resource: ?([^\s]*[^\s.,;:)]))?")
+    re(
+        r"(?:User|Principal|Caller|Role|user|principal): ?(\S+) is not authorized to perform:? ?([\w*-]+:[\w*-]+|[\w*-]+)(?: on (?:resource: ?(.+)|this resource))?",
+    )
 });
 static ACTION_ONLY: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"not authorized to perform:? ?(?:the )?(?:action )?([a-z0-9-]+:[A-Za-z*]+)")
+    re(
+        r"(?i)not authorized to perform:? ?(?:the )?(?:action )?([a-z0-9-]+:[A-Za-z*]+|[A-Z][A-Za-z]+)",
+    )
 });
+static S3_LAMBDA: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"denied by S3, please make sure your request credentials have permission to (\w+) for (\S+)",
+    )
+});
+static API_ACTION: LazyLock<Regex> = LazyLock::new(|| re(r"\bAPI: ([a-z0-9-]+:\w+)"));
 static BECAUSE_NO: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)because no (identity-based|resource-based|permissions boundary|session|sessions|service control|resource control|VPC endpoint|role trust|trust) polic(?:y|ies) allows?")
+    re(
+        r"(?i)because no (identity-based|resource-based|permissions boundary|session|sessions|service control|resource control|VPC endpoint|role trust|trust)(?: polic(?:y|ies))? allows?",
+    )
 });
 static EXPLICIT: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)with an explicit deny(?: in (?:an? )?(identity-based|resource-based|permissions boundary|session|sessions|service control|resource control|VPC endpoint|role trust|trust) policy(?::? ?(arn:aws[\w-]*:[\w-]+::?[\w:/+=,.@*-]*[\w*/]))?)?")
+    re(
+        r"(?i)with an explicit deny(?: in (?:an? |the )?(identity-based|resource-based|permissions boundary|session|sessions|service control|resource control|VPC endpoint|role trust|trust)(?: policy)?(?::? ?(arn:aws[\w-]*:[\w-]+::?[\w:/+=,.@*-]*[\w*/]))?)?",
+    )
 });
 static TRANSITIVE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)transitively through"));
-static POLICY_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"arn:aws[\w-]*:(?:organizations|iam)::\d*:(?:policy/[\w/+=,.@-]+)")
-});
+static POLICY_ARN: LazyLock<Regex> =
+    LazyLock::new(|| re(r"arn:aws[\w-]*:(?:organizations|iam)::\d*:(?:policy/[\w/+=,.@-]+)"));
 
 fn layer_from(word: &str) -> Layer {
     match word.to_ascii_lowercase().as_str() {
@@ -52,15 +65,63 @@ fn layer_from(word: &str) -> Layer {
     }
 }
 
+/// The resource of "on resource: …": an ARN is one token; other names ("policy p") run to
+/// the reason that follows.
+fn clean_resource(rest: &str) -> Option<String> {
+    let mut r = rest;
+    for stop in [
+        " because ",
+        " with an explicit ",
+        " transitively ",
+        ". Encoded",
+        " Encoded authorization",
+    ] {
+        if let Some(i) = r.find(stop) {
+            r = &r[..i];
+        }
+    }
+    let r = r.trim().trim_start_matches(['"', '\\', '\'']);
+    let r = if r.starts_with("arn:") || r.split_whitespace().count() > 3 {
+        r.split_whitespace().next().unwrap_or("")
+    } else {
+        r
+    };
+    let r = r.trim_end_matches(['"', '\\', '\'', ',', ';', ')']);
+    let r = if r.ends_with('.') && !r.ends_with("...") {
+        r.trim_end_matches('.')
+    } else {
+        r
+    };
+    Some(r.to_string()).filter(|r| !r.is_empty())
+}
+
 /// Reads the enhanced (and the older) AccessDenied wordings.
 pub fn read_denial(message: &str) -> Denial {
+    // Logs wrap these messages over lines and box-drawing prefixes.
+    let message = message.replace('│', " ");
+    let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    let message = message.as_str();
     let mut d = Denial::default();
     if let Some(c) = WHO_WHAT.captures(message) {
         d.principal = c.get(1).map(|m| m.as_str().to_string());
         d.action = c.get(2).map(|m| m.as_str().to_string());
-        d.resource = c.get(3).map(|m| m.as_str().to_string());
+        d.resource = c.get(3).and_then(|m| clean_resource(m.as_str()));
     } else if let Some(c) = ACTION_ONLY.captures(message) {
         d.action = c.get(1).map(|m| m.as_str().to_string());
+    } else if let Some(c) = API_ACTION.captures(message) {
+        d.action = c.get(1).map(|m| m.as_str().to_string());
+    } else if let Some(c) = S3_LAMBDA.captures(message) {
+        // Lambda's wording for its code bucket: "… permission to GetObject for b/key."
+        d.action = c.get(1).map(|m| format!("s3:{}", m.as_str()));
+        d.resource = c
+            .get(2)
+            .map(|m| m.as_str().trim_end_matches('.').to_string());
+    }
+    // IAM action prefixes are lowercase; some messages print `SNS:Publish`.
+    if let Some(a) = &mut d.action
+        && let Some((svc, act)) = a.split_once(':')
+    {
+        *a = format!("{}:{act}", svc.to_ascii_lowercase());
     }
     if let Some(c) = EXPLICIT.captures(message) {
         d.decision = Decision::ExplicitDeny;
@@ -73,8 +134,16 @@ pub fn read_denial(message: &str) -> Denial {
     if d.policy_arn.is_none() && d.decision != Decision::Unknown {
         d.policy_arn = POLICY_ARN.find(message).map(|m| m.as_str().to_string());
     }
-    if TRANSITIVE.is_match(message) && d.layer == Layer::Unknown {
+    // "… in a VPC endpoint policy transitively through a service control policy": the
+    // deny lives in the SCP.
+    if TRANSITIVE.is_match(message)
+        && (d.layer == Layer::Unknown
+            || message.contains("transitively through a service control policy"))
+    {
         d.layer = Layer::Scp;
+    }
+    if d.layer == Layer::Unknown && message.contains("no resource-based policies allow access") {
+        d.layer = Layer::Resource;
     }
     d
 }
@@ -93,7 +162,7 @@ pub fn encoded_message(text: &str) -> Option<(String, bool)> {
     let mut chars = rest.char_indices().peekable();
     // Skip spaces before the blob.
     while let Some(&(_, c)) = chars.peek() {
-        if c == ' ' || c == '\t' {
+        if c == ' ' || c == '\t' || (blob.is_empty() && (c == '\n' || c == '\r')) {
             chars.next();
         } else {
             break;
@@ -121,7 +190,10 @@ pub fn encoded_message(text: &str) -> Option<(String, bool)> {
             let next_run: String = rest[j..].chars().take_while(|&c| is_blob(c)).collect();
             let after = rest[j + next_run.len()..].chars().next();
             // A continuation is a run of blob characters that fills the rest of its line.
-            if blob.len() >= 40 && next_run.len() >= 8 && matches!(after, None | Some('\n' | '\r' | '"' | '.' | ' ')) {
+            if blob.len() >= 40
+                && next_run.len() >= 8
+                && matches!(after, None | Some('\n' | '\r' | '"' | '.' | ' '))
+            {
                 // Skip to j and keep consuming.
                 while let Some(&(k, _)) = chars.peek() {
                     if k < j {
@@ -140,7 +212,10 @@ pub fn encoded_message(text: &str) -> Option<(String, bool)> {
         return None;
     }
     let tail = rest[end.min(rest.len())..].trim_start_matches([' ', '"']);
-    let truncated = tail.starts_with("...") || tail.starts_with('…') || tail.starts_with("[truncated") || tail.starts_with("(truncated");
+    let truncated = tail.starts_with("...")
+        || tail.starts_with('…')
+        || tail.starts_with("[truncated")
+        || tail.starts_with("(truncated");
     Some((blob, truncated))
 }
 
@@ -150,25 +225,35 @@ mod tests {
 
     #[test]
     fn enhanced_scp() {
-        let d = read_denial("User: arn:aws:iam::777788889999:user/JohnDoe is not authorized to perform: codecommit:ListRepositories because no identity-based policy allows the codecommit:ListRepositories action");
+        let d = read_denial(
+            "User: arn:aws:iam::777788889999:user/JohnDoe is not authorized to perform: codecommit:ListRepositories because no identity-based policy allows the codecommit:ListRepositories action",
+        );
         assert_eq!(d.decision, Decision::ImplicitDeny);
         assert_eq!(d.layer, Layer::Identity);
         assert_eq!(d.action.as_deref(), Some("codecommit:ListRepositories"));
-        let d = read_denial("User: arn:aws:sts::111:assumed-role/R/s is not authorized to perform: iam:ListRoles on resource: arn:aws:iam::111:role/ with an explicit deny in a service control policy: arn:aws:organizations::222:policy/o-abc/service_control_policy/p-xyz");
+        let d = read_denial(
+            "User: arn:aws:sts::111:assumed-role/R/s is not authorized to perform: iam:ListRoles on resource: arn:aws:iam::111:role/ with an explicit deny in a service control policy: arn:aws:organizations::222:policy/o-abc/service_control_policy/p-xyz",
+        );
         assert_eq!(d.layer, Layer::Scp);
         assert_eq!(d.decision, Decision::ExplicitDeny);
-        assert_eq!(d.policy_arn.as_deref(), Some("arn:aws:organizations::222:policy/o-abc/service_control_policy/p-xyz"));
+        assert_eq!(
+            d.policy_arn.as_deref(),
+            Some("arn:aws:organizations::222:policy/o-abc/service_control_policy/p-xyz")
+        );
         assert_eq!(d.resource.as_deref(), Some("arn:aws:iam::111:role/"));
     }
 
     #[test]
     fn wrapped_blob_is_joined() {
         let blob1 = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdEfGhIjKlMn";
-        let t = format!("Encoded authorization failure message: {blob1}\n        QrStUvWxYz0123456789\n\nnext");
+        let t = format!(
+            "Encoded authorization failure message: {blob1}\n        QrStUvWxYz0123456789\n\nnext"
+        );
         let (b, cut) = encoded_message(&t).unwrap();
         assert_eq!(b, format!("{blob1}QrStUvWxYz0123456789"));
         assert!(!cut);
-        let (_, cut) = encoded_message("Encoded authorization failure message: AbCdEfGh1234...").unwrap();
+        let (_, cut) =
+            encoded_message("Encoded authorization failure message: AbCdEfGh1234...").unwrap();
         assert!(cut);
     }
 }

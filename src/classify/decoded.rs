@@ -10,22 +10,34 @@ pub fn find(text: &str) -> Option<Value> {
     // JSON-in-JSON: {"DecodedMessage": "{\"allowed\":false,...}"}
     if let Some(pos) = text.find("\"DecodedMessage\"") {
         let from = text[..pos].rfind('{').unwrap_or(pos);
-        if let Some(v) = first_json_object(&text[from..]) {
-            if let Some(inner) = v.get("DecodedMessage").and_then(Value::as_str) {
-                if let Ok(parsed) = serde_json::from_str::<Value>(inner) {
-                    return Some(parsed);
-                }
-            }
+        if let Some(v) = first_json_object(&text[from..])
+            && let Some(inner) = v.get("DecodedMessage").and_then(Value::as_str)
+            && let Ok(parsed) = serde_json::from_str::<Value>(inner)
+        {
+            return Some(parsed);
+        }
+    }
+    // A bare `"DecodedMessage": "{…}"` line without its enclosing object.
+    if let Some(pos) = text.find("\"DecodedMessage\"") {
+        let after = text[pos + "\"DecodedMessage\"".len()..]
+            .trim_start()
+            .trim_start_matches(':')
+            .trim_start();
+        let mut de = serde_json::Deserializer::from_str(after).into_iter::<String>();
+        if let Some(Ok(inner)) = de.next()
+            && let Ok(parsed) = serde_json::from_str::<Value>(&inner)
+        {
+            return Some(parsed);
         }
     }
     // Raw: {"allowed":false,"explicitDeny":...}
     let pos = text.find("\"allowed\"")?;
     let mut from = text[..pos].rfind('{')?;
     loop {
-        if let Some(v) = first_json_object(&text[from..]) {
-            if v.get("allowed").is_some() || v.get("context").is_some() {
-                return Some(v);
-            }
+        if let Some(v) = first_json_object(&text[from..])
+            && (v.get("allowed").is_some() || v.get("context").is_some())
+        {
+            return Some(v);
         }
         from = text[..from].rfind('{')?;
     }
@@ -67,7 +79,11 @@ pub fn apply(decoded: &Value, auth: &mut Authorization, service_prefix: Option<&
         _ => auth.decision,
     };
     let ctx = decoded.get("context");
-    if let Some(p) = ctx.and_then(|c| c.get("principal")).and_then(|p| p.get("arn")).and_then(Value::as_str) {
+    if let Some(p) = ctx
+        .and_then(|c| c.get("principal"))
+        .and_then(|p| p.get("arn"))
+        .and_then(Value::as_str)
+    {
         auth.principal = Some(p.to_string());
     }
     if let Some(a) = ctx.and_then(|c| c.get("action")).and_then(Value::as_str) {
@@ -102,10 +118,19 @@ pub fn apply(decoded: &Value, auth: &mut Authorization, service_prefix: Option<&
             items
                 .iter()
                 .map(|s| MatchedStatement {
-                    sid: s.get("statementId").and_then(Value::as_str).map(str::to_string),
+                    sid: s
+                        .get("statementId")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
                     effect: s.get("effect").and_then(Value::as_str).map(str::to_string),
-                    actions: strings(s.get("actions")).into_iter().chain(action_objects(s.get("actions"))).collect(),
-                    resources: strings(s.get("resources")).into_iter().chain(action_objects(s.get("resources"))).collect(),
+                    actions: strings(s.get("actions"))
+                        .into_iter()
+                        .chain(action_objects(s.get("actions")))
+                        .collect(),
+                    resources: strings(s.get("resources"))
+                        .into_iter()
+                        .chain(action_objects(s.get("resources")))
+                        .collect(),
                 })
                 .collect()
         })
@@ -145,7 +170,13 @@ mod tests {
         apply(&v, &mut a, None);
         assert_eq!(a.decision, Decision::ExplicitDeny);
         assert_eq!(a.action.as_deref(), Some("ec2:RunInstances"));
-        assert_eq!(a.conditions, vec![("ec2:InstanceType".to_string(), vec!["t2.micro".to_string()])]);
-        assert_eq!(a.matched_statements[0].sid.as_deref(), Some("VisualEditor0"));
+        assert_eq!(
+            a.conditions,
+            vec![("ec2:InstanceType".to_string(), vec!["t2.micro".to_string()])]
+        );
+        assert_eq!(
+            a.matched_statements[0].sid.as_deref(),
+            Some("VisualEditor0")
+        );
     }
 }

@@ -30,10 +30,14 @@ fn re(s: &str) -> Regex {
 }
 
 static CLI: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?:An error occurred|A client error) \(([^)\s]{1,100})\)(?: occurred)? when calling the (\w+) operation(?: \(reached max retries: (\d+)\))?:? ?([^\n]*)")
+    re(
+        r"(?:An error occurred|A client error) \(([^)\s]{1,100})\)(?: occurred)?(?:\s+when\s+calling\s+the\s+(\w+)\s+operation)?(?: \(reached max retries: (\d+)\))?:? ?([^\n]*)",
+    )
 });
 static GO2: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"operation error ([\w .-]+?): (\w+), (?:exceeded maximum number of attempts, (\d+), )?(?:failed to [^,]*, )?https response error StatusCode: (\d+), RequestID: ([^,]*), (?:api error )?([\w.:-]+): ([^\n]*)")
+    re(
+        r"operation error ([\w .-]+?): (\w+), (?:exceeded maximum number of attempts, (\d+), )?(?:failed to [^,]*, )?https response error StatusCode: (\d+), RequestID: ([^,]*), (?:api error )?([\w.:-]+): ([^\n]*)",
+    )
 });
 static GO2_NOSTATUS: LazyLock<Regex> =
     LazyLock::new(|| re(r"operation error ([\w .-]+?): (\w+), ([^\n]*)"));
@@ -41,26 +45,27 @@ static GO1: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?m)\b([A-Z][\w.]{2,80}): ([^\n]*)\n\s*status code: (\d+), request id: ([\w-]*)")
 });
 static JAVA: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"([^\n]*?) ?\(Service: ([^;,)]+)[;,] Status Code: (\d+)[;,] Error Code: ([^;,)]+)[;,] Request ID: ([^;,)]*)")
+    re(
+        r"([^\n]*?) ?\(Service:\s*([^;,)]+)[;,]\s*Status\s+Code:\s*(\d+)[;,]\s*Error\s+Code:\s*([^;,)]+)[;,]\s*Request\s+ID:\s*([^;,)]*)",
+    )
 });
 static JAVA_NOCODE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"([^\n]*?) ?\(Service: ([^;,)]+)[;,] Status Code: (\d+)[;,] Request ID: ([^;,)]*)")
+    re(
+        r"([^\n]*?) ?\(Service:\s*([^;,)]+)[;,]\s*Status\s+Code:\s*(\d+)[;,]\s*Request\s+ID:\s*([^;,)]*)",
+    )
 });
 static CFN_HANDLER: LazyLock<Regex> = LazyLock::new(|| {
-    re(r#"Resource handler returned message: "((?:[^"\\]|\\.)*)"[^\n]*?HandlerErrorCode: (\w+)"#)
+    re(
+        r#"Resource\s+handler\s+returned\s+message:\s*"((?:[^"\\]|\\.)*)"[^\n]*?HandlerErrorCode:\s*(\w+)"#,
+    )
 });
-static XML: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?s)<Code>([^<]{1,100})</Code>\s*<Message>([^<]*)</Message>")
-});
+static XML: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?s)<Code>([^<]{1,100})</Code>\s*<Message>([^<]*)</Message>"));
 static JSON_CODE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r#""(?:Code|code|__type|name)"\s*:\s*"([^"]{1,120})""#)
+    re(r#""(?:Code|code|__type|name|errorCode|errorType|error)"\s*:\s*"([^"]{1,120})""#)
 });
-static JSON_MESSAGE: LazyLock<Regex> = LazyLock::new(|| {
-    re(r#""(?:Message|message)"\s*:\s*"((?:[^"\\]|\\.)*)""#)
-});
-static CODE_COLON: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?m)(?:^|[\s:\[(])((?:[A-Z][a-z0-9]+)+(?:Exception|Error|Fault|Denied|Exceeded|Capacity|Throttling|Expired|Token|Operation|NotFound|Limit|Unavailable)|Throttling|AccessDenied|UnauthorizedOperation|InvalidClientTokenId|SignatureDoesNotMatch|SlowDown|(?:Invalid\w+\.(?:NotFound|Unavailable|Malformed))): ([^\n]*)")
-});
+static JSON_MESSAGE: LazyLock<Regex> =
+    LazyLock::new(|| re(r#""(?:Message|message|errorMessage)"\s*:\s*"((?:[^"\\]|\\.)*)""#));
 
 /// Client-side problems the CLI and SDKs report without an AWS error code.
 struct ClientProblem {
@@ -70,28 +75,162 @@ struct ClientProblem {
 
 static CLIENT: LazyLock<Vec<ClientProblem>> = LazyLock::new(|| {
     let table: &[(&str, &str)] = &[
-        (r"Unable to locate credentials|NoCredentialProviders|no valid credential sources|Partial credentials found|failed to refresh cached credentials, no EC2 IMDS role found|no EC2 IMDS role found|Could not load credentials from any providers|CredentialsProviderError|no credentials found in chain|Unable to load AWS credentials from any provider", "no-credentials"),
-        (r"You must specify a region|NoRegionError|MissingRegion|Missing Region|could not find region configuration|Region is missing|A region must be set", "no-region"),
-        (r"The config profile \([^)]*\) could not be found|ProfileNotFound|failed to get shared config profile|profile '[^']*' was not defined|could not find profile|SharedConfigProfileNotExist", "profile-not-found"),
-        (r"(?i)Token has expired and refresh failed|The SSO session associated with this profile has expired|SSO session[^\n]*(?:expired|invalid)|Error loading SSO Token|sso token[^\n]*expired|UnauthorizedSSOTokenError|Error when retrieving token from sso|failed to refresh cached credentials, refresh cached SSO token failed|The SSO token provided is expired|InvalidGrantException|aws sso login", "sso-expired"),
-        (r"Could not connect to the endpoint URL|EndpointConnectionError|dial tcp[^\n]*(?:no such host|connection refused|i/o timeout)|getaddrinfo ENOTFOUND|UnknownEndpoint|Name or service not known|Temporary failure in name resolution|Failed to resolve|Connection refused|ECONNREFUSED|Unable to execute HTTP request", "cannot-connect"),
-        (r"Connect timeout on endpoint URL|Read timeout on endpoint URL|ConnectTimeoutError|ReadTimeoutError|TimeoutError|timed out|ETIMEDOUT|context deadline exceeded|Client.Timeout exceeded|RequestTimeout", "timeout"),
-        (r"SSL validation failed|CERTIFICATE_VERIFY_FAILED|certificate verify failed|x509: certificate|SSLError|unable to get local issuer certificate|self[- ]signed certificate|invalid peer certificate", "tls"),
-        (r"Failed to connect to proxy URL|ProxyConnectionError|proxyconnect tcp|Unable to connect to proxy", "proxy"),
-        (r"Parameter validation failed|ParamValidationError|Invalid type for parameter|Missing required parameter|Unknown parameter in input|Invalid length for parameter|Invalid range for parameter", "parameter-validation"),
-        (r"(?m)^aws: error: |^aws: \[ERROR\]: (?:argument|the following arguments|Found invalid choice|invalid choice)|^usage: (?:aws|Note: AWS CLI version 2)|argument [\w-]+: Invalid choice|Invalid choice: |the following arguments are required|Unknown options: |is not a valid choice|error: argument ", "usage"),
-        (r"The user-provided path [^\n]* does not exist", "local-path"),
-        (r"Unable to parse response|invalid XML received|Unable to parse config file", "unparseable-response"),
-        (r"Error when retrieving credentials from (?:cert|Ec2InstanceMetadata|container-role|custom-process)|Error retrieving credentials|credential_process|Error loading credential_process", "credential-source-failed"),
+        (
+            r"Unable to locate credentials|NoCredentialProviders|no valid credential sources|Partial credentials found|failed to refresh cached credentials, no EC2 IMDS role found|no EC2 IMDS role found|Could not load credentials from any providers|CredentialsProviderError|no credentials found in chain|Unable to load AWS credentials from any provider",
+            "no-credentials",
+        ),
+        (
+            r"You must specify a region|NoRegionError|MissingRegion|Missing Region|could not find region configuration|Region is missing|A region must be set",
+            "no-region",
+        ),
+        (
+            r"The config profile \([^)]*\) could not be found|ProfileNotFound|failed to get shared config profile|profile '[^']*' was not defined|could not find profile|SharedConfigProfileNotExist",
+            "profile-not-found",
+        ),
+        (
+            r"(?i)Token has expired and refresh failed|The SSO session associated with this profile has expired|SSO session[^\n]*(?:expired|invalid)|Error loading SSO Token|sso token[^\n]*expired|UnauthorizedSSOTokenError|Error when retrieving token from sso|Missing the following required SSO configuration|failed to refresh cached credentials, refresh cached SSO token failed|The SSO token provided is expired|InvalidGrantException|aws sso login",
+            "sso-expired",
+        ),
+        (
+            r"Could not connect to the endpoint URL|EndpointConnectionError|dial tcp[^\n]*(?:no such host|connection refused|i/o timeout)|getaddrinfo ENOTFOUND|UnknownEndpoint|Name or service not known|Temporary failure in name resolution|Failed to resolve|Connection refused|ECONNREFUSED|Unable to execute HTTP request",
+            "cannot-connect",
+        ),
+        (
+            r"Connect timeout on endpoint URL|Read timeout on endpoint URL|ConnectTimeoutError|ReadTimeoutError|TimeoutError|timed out|ETIMEDOUT|context deadline exceeded|Client.Timeout exceeded|RequestTimeout",
+            "timeout",
+        ),
+        (
+            r"SSL validation failed|CERTIFICATE_VERIFY_FAILED|certificate verify failed|x509: certificate|SSLError|unable to get local issuer certificate|self[- ]signed certificate|invalid peer certificate",
+            "tls",
+        ),
+        (
+            r"Failed to connect to proxy URL|ProxyConnectionError|proxyconnect tcp|Unable to connect to proxy",
+            "proxy",
+        ),
+        (
+            r"Parameter validation failed|ParamValidationError|Invalid type for parameter|Missing required parameter|Unknown parameter in input|Invalid length for parameter|Invalid range for parameter",
+            "parameter-validation",
+        ),
+        (
+            r"(?m)^aws: error: |^aws: \[ERROR\]: (?:argument|the following arguments|Found invalid choice|invalid choice)|^usage: (?:aws|Note: AWS CLI version 2)|argument [\w-]+: Invalid choice|Invalid choice: |the following arguments are required|Unknown options: |is not a valid choice|error: argument ",
+            "usage",
+        ),
+        (
+            r"The user-provided path [^\n]* does not exist",
+            "local-path",
+        ),
+        (
+            r"Unable to parse response|invalid XML received|Unable to parse config file",
+            "unparseable-response",
+        ),
+        (
+            r"Error when retrieving credentials from (?:cert|Ec2InstanceMetadata|container-role|custom-process)|Error retrieving credentials|credential_process|Error loading credential_process",
+            "credential-source-failed",
+        ),
     ];
     table
         .iter()
-        .map(|(r, p)| ClientProblem { re: re(r), problem: p })
+        .map(|(r, p)| ClientProblem {
+            re: re(r),
+            problem: p,
+        })
         .collect()
 });
 
+/// The CLI's message: the rest of the line, and the lines after it up to a blank line
+/// (enhanced AccessDenied messages and pasted logs wrap).
+fn cli_message(text: &str, m: Option<regex::Match<'_>>) -> String {
+    let Some(m) = m else { return String::new() };
+    let mut msg = m.as_str().trim().to_string();
+    let mut rest = &text[m.end()..];
+    while msg.len() < 4000 {
+        let Some(after_nl) = rest
+            .strip_prefix('\n')
+            .or_else(|| rest.strip_prefix("\r\n"))
+        else {
+            break;
+        };
+        let line_end = after_nl.find('\n').unwrap_or(after_nl.len());
+        let line = after_nl[..line_end].trim();
+        if line.is_empty()
+            || line.contains("An error occurred (")
+            || line.starts_with("Additional error details")
+        {
+            break;
+        }
+        if !msg.is_empty() {
+            msg.push(' ');
+        }
+        msg.push_str(line);
+        rest = &after_nl[line_end..];
+    }
+    msg
+}
+
+/// Among `Word: ` tokens on a line, the one that is an AWS error code: a known code, or
+/// the last code-shaped word (wrappers put their own words first: "Error: creating X: Code: …").
+fn best_code(line: &str) -> Option<(String, usize)> {
+    static TOKEN: LazyLock<Regex> =
+        LazyLock::new(|| re(r"\b([A-Z][A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*): "));
+    let mut candidates: Vec<(String, usize)> = Vec::new();
+    for c in TOKEN.captures_iter(line) {
+        let m = c.get(1).expect("group");
+        let w = m.as_str();
+        if matches!(
+            w,
+            "Error"
+                | "ERROR"
+                | "Warning"
+                | "WARN"
+                | "INFO"
+                | "User"
+                | "Caused"
+                | "Cause"
+                | "Resolution"
+                | "Description"
+                | "Status"
+                | "Reason"
+                | "Message"
+                | "Code"
+                | "Details"
+                | "Note"
+                | "Exception"
+                | "Principal"
+        ) {
+            continue;
+        }
+        candidates.push((w.to_string(), m.start()));
+    }
+    candidates
+        .iter()
+        .find(|(w, _)| super::codes::category_of(w).is_some())
+        .or_else(|| candidates.iter().rev().find(|(w, _)| looks_like_code(w)))
+        .cloned()
+}
+
+fn looks_like_code(w: &str) -> bool {
+    let suffixes = [
+        "Exception",
+        "Error",
+        "Fault",
+        "Denied",
+        "Exceeded",
+        "NotFound",
+        "Expired",
+        "Invalid",
+        "Unavailable",
+        "Malformed",
+        "Capacity",
+        "InvalidState",
+    ];
+    suffixes.iter().any(|s| w.ends_with(s))
+        || w.contains('.')
+        || super::codes::category_of(w).is_some()
+}
+
 fn opt(m: Option<regex::Match<'_>>) -> Option<String> {
-    m.map(|m| m.as_str().trim().to_string()).filter(|s| !s.is_empty())
+    m.map(|m| m.as_str().trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 fn unescape_json_string(s: &str) -> String {
@@ -118,7 +257,7 @@ pub fn headlines(text: &str) -> Vec<Headline> {
             code: opt(c.get(1)),
             operation: opt(c.get(2)),
             retries: c.get(3).and_then(|m| m.as_str().parse().ok()),
-            message: c.get(4).map_or_else(String::new, |m| m.as_str().trim().to_string()),
+            message: cli_message(text, c.get(4)),
             format,
             at: whole,
             ..Headline::default()
@@ -132,7 +271,9 @@ pub fn headlines(text: &str) -> Vec<Headline> {
             http_status: c.get(4).and_then(|m| m.as_str().parse().ok()),
             request_id: opt(c.get(5)),
             code: opt(c.get(6)),
-            message: c.get(7).map_or_else(String::new, |m| m.as_str().trim().to_string()),
+            message: c
+                .get(7)
+                .map_or_else(String::new, |m| m.as_str().trim().to_string()),
             format: "go-sdk-v2",
             at: c.get(0).map_or(0, |m| m.start()),
             ..Headline::default()
@@ -143,7 +284,9 @@ pub fn headlines(text: &str) -> Vec<Headline> {
             out.push(Headline {
                 service: opt(c.get(1)),
                 operation: opt(c.get(2)),
-                message: c.get(3).map_or_else(String::new, |m| m.as_str().trim().to_string()),
+                message: c
+                    .get(3)
+                    .map_or_else(String::new, |m| m.as_str().trim().to_string()),
                 format: "go-sdk-v2",
                 at: c.get(0).map_or(0, |m| m.start()),
                 ..Headline::default()
@@ -151,9 +294,27 @@ pub fn headlines(text: &str) -> Vec<Headline> {
         }
     }
     for c in GO1.captures_iter(text) {
+        let whole = c.get(0).map_or(0, |m| m.start());
+        let line_start = text[..whole].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = c.get(2).map_or(whole, |m| m.end());
+        let line = &text[line_start..line_end];
+        let (code, message) = match best_code(line) {
+            Some((code, at)) => {
+                let msg = line[at + code.len()..]
+                    .trim_start_matches(':')
+                    .trim()
+                    .to_string();
+                (Some(code), msg)
+            }
+            None => (
+                opt(c.get(1)),
+                c.get(2)
+                    .map_or_else(String::new, |m| m.as_str().trim().to_string()),
+            ),
+        };
         out.push(Headline {
-            code: opt(c.get(1)),
-            message: c.get(2).map_or_else(String::new, |m| m.as_str().trim().to_string()),
+            code,
+            message,
             http_status: c.get(3).and_then(|m| m.as_str().parse().ok()),
             request_id: opt(c.get(4)),
             format: "go-sdk-v1",
@@ -161,10 +322,24 @@ pub fn headlines(text: &str) -> Vec<Headline> {
             ..Headline::default()
         });
     }
-    for c in JAVA.captures_iter(text) {
+    let java: Vec<_> = JAVA.captures_iter(text).collect();
+    for (i, c) in java.iter().enumerate() {
+        // Nested Java errors print the inner service first; the call was the outer one.
+        let same_line_later = java[i + 1..].iter().rev().find(|n| {
+            let (a, b) = (
+                c.get(0).map_or(0, |m| m.end()),
+                n.get(0).map_or(0, |m| m.start()),
+            );
+            b >= a && !text[a..b].contains('\n')
+        });
+        let service = same_line_later
+            .and_then(|n| opt(n.get(2)))
+            .or_else(|| opt(c.get(2)));
         out.push(Headline {
-            message: c.get(1).map_or_else(String::new, |m| m.as_str().trim().to_string()),
-            service: opt(c.get(2)),
+            message: c
+                .get(1)
+                .map_or_else(String::new, |m| m.as_str().trim().to_string()),
+            service,
             http_status: c.get(3).and_then(|m| m.as_str().parse().ok()),
             code: opt(c.get(4)),
             request_id: opt(c.get(5)),
@@ -176,7 +351,9 @@ pub fn headlines(text: &str) -> Vec<Headline> {
     if out.iter().all(|h| h.format != "java-sdk") {
         for c in JAVA_NOCODE.captures_iter(text) {
             out.push(Headline {
-                message: c.get(1).map_or_else(String::new, |m| m.as_str().trim().to_string()),
+                message: c
+                    .get(1)
+                    .map_or_else(String::new, |m| m.as_str().trim().to_string()),
                 service: opt(c.get(2)),
                 http_status: c.get(3).and_then(|m| m.as_str().parse().ok()),
                 request_id: opt(c.get(4)),
@@ -198,7 +375,9 @@ pub fn headlines(text: &str) -> Vec<Headline> {
     for c in XML.captures_iter(text) {
         out.push(Headline {
             code: opt(c.get(1)),
-            message: c.get(2).map_or_else(String::new, |m| m.as_str().trim().to_string()),
+            message: c
+                .get(2)
+                .map_or_else(String::new, |m| m.as_str().trim().to_string()),
             format: "xml",
             at: c.get(0).map_or(0, |m| m.start()),
             ..Headline::default()
@@ -206,15 +385,95 @@ pub fn headlines(text: &str) -> Vec<Headline> {
     }
     out.extend(json_headlines(text));
     if out.is_empty() {
-        for c in CODE_COLON.captures_iter(text) {
-            out.push(Headline {
-                code: opt(c.get(1)),
-                message: c.get(2).map_or_else(String::new, |m| m.as_str().trim().to_string()),
-                format: "code-colon",
-                at: c.get(1).map_or(0, |m| m.start()),
-                ..Headline::default()
-            });
+        out.extend(loose_headlines(text));
+    }
+    if out.is_empty() {
+        // A code alone on its line ("Kinesis.KMS.AccessDeniedException"), as consoles show it.
+        for (i, line) in text.lines().enumerate() {
+            let t = line.trim();
+            if t.len() > 3
+                && t.len() < 80
+                && !t.contains(' ')
+                && t.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                && looks_like_code(t)
+                && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+            {
+                out.push(Headline {
+                    code: Some(t.to_string()),
+                    format: "code-line",
+                    at: i,
+                    ..Headline::default()
+                });
+            }
         }
+    }
+    out
+}
+
+static RUST_META: LazyLock<Regex> =
+    LazyLock::new(|| re(r#"code: Some\("([^"]+)"\), message: Some\("((?:[^"\\]|\\.)*)"\)"#));
+static DASHED: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b([A-Z][A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*) - ([^\n]*)"));
+static PAREN_FAULT: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\b([A-Z][A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*) \((?:client|server)\): ([^\n]*)")
+});
+
+/// Wordings without a fixed frame: `Code: message` on any line (JS SDK, Terraform, Ansible),
+/// `Code - message`, PHP's `Code (client): message`, Rust's ErrorMetadata debug output.
+fn loose_headlines(text: &str) -> Vec<Headline> {
+    let mut out = Vec::new();
+    for c in RUST_META.captures_iter(text) {
+        out.push(Headline {
+            code: opt(c.get(1)),
+            message: c
+                .get(2)
+                .map_or_else(String::new, |m| m.as_str().to_string()),
+            format: "rust-sdk",
+            at: c.get(0).map_or(0, |m| m.start()),
+            ..Headline::default()
+        });
+    }
+    for c in PAREN_FAULT.captures_iter(text) {
+        out.push(Headline {
+            code: opt(c.get(1)),
+            message: c
+                .get(2)
+                .map_or_else(String::new, |m| m.as_str().trim().to_string()),
+            format: "php-sdk",
+            at: c.get(0).map_or(0, |m| m.start()),
+            ..Headline::default()
+        });
+    }
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some((code, pos)) = best_code(line) {
+            if looks_like_code(&code) {
+                out.push(Headline {
+                    message: line[pos + code.len()..]
+                        .trim_start_matches(':')
+                        .trim()
+                        .to_string(),
+                    code: Some(code),
+                    format: "code-colon",
+                    at: offset + pos,
+                    ..Headline::default()
+                });
+            }
+        } else if let Some(c) = DASHED.captures(line) {
+            let code = c.get(1).map_or("", |m| m.as_str());
+            if super::codes::category_of(code).is_some() {
+                out.push(Headline {
+                    code: Some(code.to_string()),
+                    message: c
+                        .get(2)
+                        .map_or_else(String::new, |m| m.as_str().trim().to_string()),
+                    format: "code-dash",
+                    at: offset + c.get(0).map_or(0, |m| m.start()),
+                    ..Headline::default()
+                });
+            }
+        }
+        offset += line.len();
     }
     out
 }
@@ -226,13 +485,23 @@ fn json_headlines(text: &str) -> Vec<Headline> {
         let Some(m) = c.get(1) else { continue };
         let code = m.as_str();
         // `name` is only a code in JS SDK dumps when it looks like one.
-        if !code.chars().next().is_some_and(|ch| ch.is_ascii_uppercase()) || code.contains(' ') {
+        if !code
+            .chars()
+            .next()
+            .is_some_and(|ch| ch.is_ascii_uppercase())
+            || code.contains(' ')
+        {
             continue;
         }
         let window_end = (m.end() + 4000).min(text.len());
         let window_start = m.start().saturating_sub(4000);
-        let window_end = (window_end..=text.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(text.len());
-        let window_start = (0..=window_start).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        let window_end = (window_end..=text.len())
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(text.len());
+        let window_start = (0..=window_start)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
         let near = &text[window_start..window_end];
         let message = JSON_MESSAGE
             .captures(near)
@@ -264,7 +533,9 @@ pub fn client_problem(text: &str) -> Option<(&'static str, String, usize)> {
     for p in CLIENT.iter() {
         if let Some(m) = p.re.find(text) {
             let line_start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
-            let line_end = text[m.end()..].find('\n').map_or(text.len(), |i| m.end() + i);
+            let line_end = text[m.end()..]
+                .find('\n')
+                .map_or(text.len(), |i| m.end() + i);
             let line = text[line_start..line_end].trim().to_string();
             if best.is_none() {
                 best = Some((p.problem, line, m.start()));
@@ -280,7 +551,9 @@ mod tests {
 
     #[test]
     fn cli_line() {
-        let h = headlines("\nAn error occurred (VcpuLimitExceeded) when calling the RunInstances operation (reached max retries: 4): You have requested more\n");
+        let h = headlines(
+            "\nAn error occurred (VcpuLimitExceeded) when calling the RunInstances operation (reached max retries: 4): You have requested more\n",
+        );
         assert_eq!(h.len(), 1);
         assert_eq!(h[0].code.as_deref(), Some("VcpuLimitExceeded"));
         assert_eq!(h[0].operation.as_deref(), Some("RunInstances"));

@@ -54,17 +54,56 @@ pub fn classify(text: &str, inv: Option<&Invocation>) -> Failure {
         f.http_status = h.http_status;
         f.retries = h.retries;
         f.request_id = h.request_id.clone();
-        f.service = h.service.as_deref().map(normalise_service_id);
+        // The operation's own service first: a wrapped inner error (KMS inside DynamoDB)
+        // names another service than the call.
+        f.service = h
+            .operation
+            .as_deref()
+            .and_then(codes::service_of_operation)
+            .map(str::to_string)
+            .or_else(|| {
+                h.service
+                    .as_deref()
+                    .filter(|s| !s.eq_ignore_ascii_case("null"))
+                    .map(normalise_service_id)
+            });
     }
     let decoded = decoded::find(clean);
-    if primary.is_none() || f.error_code.is_none() {
-        if let Some((problem, line, _)) = formats::client_problem(clean) {
-            f.problem = Some(problem.to_string());
-            if f.message.is_none() {
-                f.message = Some(line);
-            }
-            f.format.get_or_insert_with(|| "client".to_string());
+    let code_known = f
+        .error_code
+        .as_deref()
+        .is_some_and(|c| codes::category_of(c).is_some());
+    if !code_known && let Some((problem, line, _)) = formats::client_problem(clean) {
+        f.problem = Some(problem.to_string());
+        if f.message.is_none() {
+            f.message = Some(line);
         }
+        f.format.get_or_insert_with(|| "client".to_string());
+    }
+    if f.operation.is_none()
+        && let Some((svc, op)) = operation_from_text(clean)
+    {
+        f.operation = Some(op);
+        if svc.is_some() {
+            f.service = svc;
+        }
+    }
+    if f.operation.is_none()
+        && let Some((svc, op)) = codes::operation_from_phrase(clean)
+    {
+        f.operation = Some(op.to_string());
+        f.service.get_or_insert_with(|| svc.to_string());
+    }
+    if f.service.is_none() {
+        f.service = f
+            .operation
+            .as_deref()
+            .and_then(codes::service_of_operation)
+            .or_else(|| f.error_code.as_deref().and_then(codes::service_of_code))
+            .or_else(|| (f.format.as_deref() == Some("cli-s3-transfer")).then_some("s3"))
+            .map(str::to_string)
+            .or_else(|| service_from_command_line(clean).map(|(s, _)| s))
+            .or_else(|| service_from_endpoint(clean));
     }
     if let Some(inv) = inv {
         if let Some(s) = inv.service_name() {
@@ -84,28 +123,61 @@ pub fn classify(text: &str, inv: Option<&Invocation>) -> Failure {
             .map(|c| c[1].to_string());
     }
 
-    if matches!(f.category, Category::Authorization | Category::Trust) || decoded.is_some() {
+    let kms_related = f.error_code.as_deref().is_some_and(|c| c.contains("KMS"))
+        || MENTIONS_KMS.is_match(&message)
+        || (message.is_empty()
+            && MENTIONS_KMS.is_match(clean)
+            && clean.to_ascii_lowercase().contains("key"));
+    if matches!(f.category, Category::Authorization | Category::Trust)
+        || decoded.is_some()
+        || kms_related
+    {
         f.authorization = Some(authorization(&f, &message, clean, decoded.as_ref()));
         if let Some(a) = &f.authorization {
             if f.service.is_none() {
-                f.service = a.action.as_deref().and_then(|x| x.split(':').next()).map(codes::cli_service);
+                f.service = a
+                    .action
+                    .as_deref()
+                    .and_then(|x| x.split(':').next())
+                    .map(codes::cli_service);
             }
-            if a.action.as_deref().is_some_and(codes::is_assume_role) && f.category == Category::Authorization {
+            if a.action.as_deref().is_some_and(codes::is_assume_role)
+                && f.category == Category::Authorization
+            {
                 f.category = Category::Trust;
             }
         }
     }
     if f.category == Category::Quota {
         f.quota = quota(&f, &message);
+        if f.service.is_none() {
+            f.service = f.quota.as_ref().map(|q| match q.service_code.as_str() {
+                "vpc" | "ebs" => "ec2".to_string(),
+                "elasticloadbalancing" => "elbv2".to_string(),
+                other => other.to_string(),
+            });
+        }
+    }
+    // Operation from the denied action when nothing else named it (`API: ec2:RunInstances`).
+    if f.operation.is_none()
+        && let Some(act) = f.authorization.as_ref().and_then(|a| a.action.as_deref())
+        && let Some((svc, op)) = act.split_once(':')
+        && f.service
+            .as_deref()
+            .is_none_or(|s| codes::iam_prefix(s) == svc)
+        && op.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        f.operation = Some(op.to_string());
     }
     f
 }
 
-/// The last error in the text; at the same place, the richest reading.
+/// The first error in the text (later ones in a log are usually its consequences); at the
+/// same place, the richest reading.
 fn pick(heads: &[Headline]) -> Option<Headline> {
-    let last = heads.iter().map(|h| h.at).max()?;
+    let first = heads.iter().map(|h| h.at).min()?;
     // Readers that matched the same statement start within a line of each other.
-    let mut near: Vec<&Headline> = heads.iter().filter(|h| h.at + 400 >= last).collect();
+    let mut near: Vec<&Headline> = heads.iter().filter(|h| h.at <= first + 400).collect();
     near.sort_by_key(|h| {
         let rank = match h.format {
             "cli" | "cli-v2" | "boto3" | "cli-s3-transfer" => 0,
@@ -117,7 +189,7 @@ fn pick(heads: &[Headline]) -> Option<Headline> {
             "xml" => 6,
             _ => 7,
         };
-        (h.code.is_none(), rank, std::cmp::Reverse(h.at))
+        (h.code.is_none(), rank, h.at)
     });
     let mut best = (*near.first()?).clone();
     // Fill gaps from the other readings of the same statement.
@@ -169,75 +241,235 @@ fn context_from(inv: &Invocation) -> Context {
     }
 }
 
+static QUOTA_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)exceeds? (?:the )?limit|limit of \d+|(?:instance|spot instance) count exceeded|maximum number of [\w -]+ (?:has been|was) reached|maximum number of|below its minimum value|limit exceeded|cannot exceed quota|quota exceeded|exceeded (?:the |your )?quota|more \w+ than allowed|more buckets than allowed")
+        .expect("static regex")
+});
+static THROTTLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)rate exceeded|request limit exceeded|RequestLimitExceeded|throttl|too many requests|slow down").expect("static regex")
+});
+
+/// Codes that wrap another error and say little themselves.
+fn generic_code(code: &str) -> bool {
+    matches!(
+        code,
+        "" | "GeneralServiceException"
+            | "InternalFailure"
+            | "InvalidRequest"
+            | "InvalidParameterException"
+            | "InvalidParameterValue"
+            | "ValidationError"
+            | "ValidationException"
+            | "InvalidRequestException"
+            | "ClientException"
+            | "ServiceException"
+            | "InvalidInput"
+            | "BadRequest"
+            | "BadRequestException"
+    )
+}
+
 fn categorise(f: &Failure, message: &str, text: &str, has_decoded: bool) -> Category {
     use Category::*;
     let code = f.error_code.as_deref().unwrap_or("");
-    let lower = message.to_ascii_lowercase();
-    if code == "InvalidAMIID.NotFound" || code == "InvalidSnapshot.NotFound" {
+    let hay = if message.is_empty() { text } else { message };
+    let flat = hay.split_whitespace().collect::<Vec<_>>().join(" ");
+    let lower = flat.to_ascii_lowercase();
+    if code == "InvalidAMIID.NotFound"
+        || code == "InvalidSnapshot.NotFound"
+        || lower.contains("permission to access the storage of this ami")
+    {
         return Authorization;
     }
-    if lower.contains("permission to access the storage of this ami") {
+    if code == "AuthFailure" && lower.contains("not authorized for image") {
         return Authorization;
     }
     if code == "TooManyRequestsException" && lower.contains("concurrentinvocationlimitexceeded") {
         return Quota;
     }
-    if code == "LimitExceededException" && (lower.contains("rate exceeded") || lower.contains("too many requests")) {
-        return Throttling;
-    }
     if code == "AccessDenied" && f.operation.as_deref().is_some_and(codes::is_assume_role) {
         return Trust;
     }
-    if let Some(c) = codes::category_of(code) {
-        // Generic CloudFormation handler codes say little; fall through to the message.
-        if !(code == "AccessDenied" && lower.contains("expired")) {
-            return c;
+    if generic_code(code) {
+        // Wrapped errors: the message says what happened.
+        if lower.contains("is not authorized to perform")
+            || lower.contains("not authorized to perform")
+            || lower.contains("access denied")
+            || lower.contains("encoded authorization failure message")
+            || has_decoded
+        {
+            return Authorization;
         }
-        return Credentials;
+        if THROTTLE_WORDS.is_match(&flat) {
+            return Throttling;
+        }
+        if lower.contains("insufficient capacity")
+            || (lower.contains("do not have sufficient") && lower.contains("capacity"))
+        {
+            return Capacity;
+        }
+        if QUOTA_WORDS.is_match(&flat) || lower.contains("unreservedconcurrentexecution") {
+            return Quota;
+        }
+        if (code.starts_with("Validation") || code.starts_with("InvalidParameter"))
+            && lower.contains("does not exist")
+        {
+            return Other;
+        }
+    }
+    if code == "LimitExceededException" && THROTTLE_WORDS.is_match(&flat) {
+        return Throttling;
+    }
+    if let Some(c) = codes::category_of(code) {
+        if c == Authorization && lower.contains("expired") && lower.contains("token") {
+            return Credentials;
+        }
+        return c;
     }
     if let Some(p) = &f.problem {
         return match p.as_str() {
-            "no-credentials" | "no-region" | "profile-not-found" | "sso-expired" | "credential-source-failed" => Credentials,
+            "no-credentials"
+            | "no-region"
+            | "profile-not-found"
+            | "sso-expired"
+            | "credential-source-failed" => Credentials,
             "cannot-connect" | "timeout" | "tls" | "proxy" => Connectivity,
             "parameter-validation" | "usage" | "local-path" => Validation,
             _ => Other,
         };
     }
-    if code == "GeneralServiceException" || code == "InternalFailure" || code.is_empty() {
-        // Message-only texts (CloudFormation events, consoles).
-        let hay = if message.is_empty() { text } else { message };
-        let l = hay.to_ascii_lowercase();
-        if l.contains("is not authorized to perform") || l.contains("access denied") || l.contains("accessdenied")
-            || l.contains("encoded authorization failure message") || has_decoded
+    if code.is_empty() || !code.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+        if lower.contains("not authorized to perform")
+            || lower.contains("access denied")
+            || has_decoded
+            || lower.contains("encoded authorization failure message")
         {
             return Authorization;
         }
-        if l.contains("rate exceeded") || l.contains("throttl") {
+        if THROTTLE_WORDS.is_match(&flat) {
             return Throttling;
         }
-        if l.contains("insufficient capacity") || l.contains("do not have sufficient") && l.contains("capacity") {
+        if lower.contains("insufficient capacity") {
             return Capacity;
         }
-        if l.contains("maximum number of") || l.contains("limit exceeded") || l.contains("limitexceeded")
-            || l.contains("quota") && l.contains("exceed")
-        {
+        if QUOTA_WORDS.is_match(&flat) {
             return Quota;
         }
-        if l.contains("security token included in the request is expired") || l.contains("token has expired") {
+        if lower.contains("security token included in the request is expired")
+            || lower.contains("token has expired")
+        {
             return Credentials;
         }
-    }
-    if code == "ServiceLimitExceeded" {
-        return Quota;
     }
     Other
 }
 
-fn authorization(f: &Failure, message: &str, text: &str, decoded: Option<&serde_json::Value>) -> Authorization {
+/// `aws <service> <operation>` quoted in a pasted log: (service, Operation).
+fn service_from_command_line(text: &str) -> Option<(String, Option<String>)> {
+    static CMD: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?m)(?:^|[\s$>])aws (?:--[\w-]+ \S+ )*([a-z0-9][a-z0-9-]+) ([a-z][a-z0-9-]*)")
+            .expect("static regex")
+    });
+    let c = CMD.captures(text)?;
+    let svc = if &c[1] == "s3api" {
+        "s3".to_string()
+    } else {
+        c[1].to_string()
+    };
+    let op = (svc != "s3" || &c[1] == "s3api").then(|| pascal(&c[2]));
+    Some((svc, op))
+}
+
+fn pascal(kebab: &str) -> String {
+    kebab
+        .split('-')
+        .map(|w| {
+            let mut cs = w.chars();
+            cs.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + cs.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// The operation (and service) a text names outside the error line: SDK call sites,
+/// `API: ec2:RunInstances`, PHP's `Error executing "AssumeRole"`, a quoted aws command.
+fn operation_from_text(text: &str) -> Option<(Option<String>, String)> {
+    static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+        [
+            r#"Error executing "(\w+)""#,
+            r"deserializeAws_(?:restXml|restJson1|json1_1|json1_0|query|ec2)(\w+?)Command",
+            r"error doing (\w+):",
+            r"Error calling \w+ (\w+) API",
+            r"\bAPI: [a-z0-9-]+:(\w+)",
+        ]
+        .iter()
+        .map(|p| Regex::new(p).expect("static regex"))
+        .collect()
+    });
+    for p in PATTERNS.iter() {
+        if let Some(c) = p.captures(text) {
+            let op = c[1].to_string();
+            return Some((codes::service_of_operation(&op).map(str::to_string), op));
+        }
+    }
+    if let Some(c) = Regex::new(r"@aws-sdk/client-([a-z0-9-]+)")
+        .ok()?
+        .captures(text)
+    {
+        let _ = c;
+    }
+    let (svc, op) = service_from_command_line(text)?;
+    Some((Some(svc), op?))
+}
+
+/// The service named by an endpoint host in the text (`https://events.ap-southeast-2.amazonaws.com`)
+/// or an XML namespace (`https://iam.amazonaws.com/doc/2010-05-08/`).
+fn service_from_endpoint(text: &str) -> Option<String> {
+    static HOST: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"https?://([a-z0-9-]+)\.((?:[a-z0-9-]+\.)*)amazonaws\.com")
+            .expect("static regex")
+    });
+    static JS_CLIENT: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"@aws-sdk/client-([a-z0-9-]+)").expect("static regex"));
+    if let Some(c) = JS_CLIENT.captures(text) {
+        return Some(codes::cli_service(&c[1]));
+    }
+    let c = HOST.captures(text)?;
+    // Virtual-hosted S3: bucket.s3.region.amazonaws.com
+    if c[2].split('.').any(|l| l.starts_with("s3")) {
+        return Some("s3".into());
+    }
+    let host = &c[1];
+    Some(match host {
+        "monitoring" => "cloudwatch".into(),
+        "email" => "ses".into(),
+        "states" => "stepfunctions".into(),
+        "servicequotas" => "service-quotas".into(),
+        "elasticloadbalancing" => "elbv2".into(),
+        h if h.starts_with("s3") => "s3".into(),
+        h => h.to_string(),
+    })
+}
+
+fn authorization(
+    f: &Failure,
+    message: &str,
+    text: &str,
+    decoded: Option<&serde_json::Value>,
+) -> Authorization {
     let mut a = Authorization::default();
     let mut denial = access::read_denial(message);
     if denial.action.is_none() && denial.principal.is_none() {
         denial = access::read_denial(text);
+    } else if denial.decision == Decision::Unknown {
+        // The reason often continues on a later log line.
+        let whole = access::read_denial(text);
+        if whole.action == denial.action {
+            denial.decision = whole.decision;
+            denial.layer = whole.layer;
+            denial.policy_arn = denial.policy_arn.or(whole.policy_arn);
+        }
     }
     a.principal = denial.principal;
     a.action = denial.action;
@@ -253,31 +485,38 @@ fn authorization(f: &Failure, message: &str, text: &str, decoded: Option<&serde_
     if let Some(d) = decoded {
         decoded::apply(d, &mut a, prefix.as_deref());
     }
-    if a.action.is_none() {
-        if let (Some(s), Some(op)) = (f.service.as_deref(), f.operation.as_deref()) {
-            a.action = Some(codes::action_for(s, op));
-        }
+    if a.action.is_none()
+        && let (Some(s), Some(op)) = (f.service.as_deref(), f.operation.as_deref())
+    {
+        a.action = Some(codes::action_for(s, op));
     }
     // Bare actions ("RunInstances") in messages get the service prefix.
-    if let Some(act) = &a.action {
-        if !act.contains(':') {
-            let p = prefix.clone().unwrap_or_else(|| "ec2".to_string());
-            a.action = Some(format!("{p}:{act}"));
-        }
+    if let Some(act) = &a.action
+        && !act.contains(':')
+    {
+        let p = prefix.clone().unwrap_or_else(|| "ec2".to_string());
+        a.action = Some(format!("{p}:{act}"));
     }
-    if a.action.as_deref().is_some_and(codes::is_assume_role) && f.error_code.as_deref() != Some("IDPRejectedClaim") {
-        if a.policy_layer == Layer::Unknown && message.contains("trust policy") {
-            a.policy_layer = Layer::Trust;
-        }
+    if a.action.as_deref().is_some_and(codes::is_assume_role)
+        && f.error_code.as_deref() != Some("IDPRejectedClaim")
+        && a.policy_layer == Layer::Unknown
+        && message.contains("trust policy")
+    {
+        a.policy_layer = Layer::Trust;
     }
     let code = f.error_code.as_deref().unwrap_or("");
     let action = a.action.clone().unwrap_or_default();
+    let message = if message.is_empty() { text } else { message };
     a.cause = if action.eq_ignore_ascii_case("iam:PassRole") || message.contains("iam:PassRole") {
         Cause::Passrole
     } else if code.contains("KMS") || action.starts_with("kms:") || MENTIONS_KMS.is_match(message) {
         Cause::Kms
-    } else if code.starts_with("InvalidAMIID") || code.starts_with("InvalidSnapshot")
+    } else if code.starts_with("InvalidAMIID")
+        || code.starts_with("InvalidSnapshot")
         || message.to_ascii_lowercase().contains("storage of this ami")
+        || message
+            .to_ascii_lowercase()
+            .contains("not authorized for images")
     {
         Cause::ResourceSharing
     } else if a.decision == Decision::ExplicitDeny && decoded_deny_has_conditions(decoded) {
@@ -299,7 +538,9 @@ fn decoded_deny_has_conditions(decoded: Option<&serde_json::Value>) -> bool {
         return false;
     };
     items.iter().any(|s| {
-        s.get("effect").and_then(|e| e.as_str()).is_some_and(|e| e.eq_ignore_ascii_case("deny"))
+        s.get("effect")
+            .and_then(|e| e.as_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("deny"))
             && s.get("conditions")
                 .and_then(|c| c.get("items"))
                 .and_then(|i| i.as_array())
@@ -308,7 +549,10 @@ fn decoded_deny_has_conditions(decoded: Option<&serde_json::Value>) -> bool {
 }
 
 fn quota(f: &Failure, message: &str) -> Option<QuotaRef> {
-    let code = f.error_code.as_deref().unwrap_or("");
+    let code = match f.error_code.as_deref().unwrap_or("") {
+        c if generic_code(c) => "ServiceLimitExceeded",
+        c => c,
+    };
     let q = quotas::quota_for(
         code,
         f.service.as_deref(),
@@ -323,6 +567,8 @@ fn quota(f: &Failure, message: &str) -> Option<QuotaRef> {
         default_value: q.default_value,
         managed: q.managed,
         note: Some(q.note.to_string()).filter(|n| !n.is_empty()),
-        stated_limit: STATED_LIMIT.captures(message).and_then(|c| c[1].parse().ok()),
+        stated_limit: STATED_LIMIT
+            .captures(message)
+            .and_then(|c| c[1].parse().ok()),
     })
 }

@@ -44,12 +44,18 @@ pub async fn simulate(
                 .map(|m| {
                     (
                         m.source_policy_id().unwrap_or("?").to_string(),
-                        m.source_policy_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+                        m.source_policy_type()
+                            .map(|t| t.as_str().to_string())
+                            .unwrap_or_default(),
                     )
                 })
                 .collect(),
-            boundary_allows: r.permissions_boundary_decision_detail().and_then(|d| Some(d.allowed_by_permissions_boundary())),
-            organizations_allows: r.organizations_decision_detail().and_then(|d| Some(d.allowed_by_organizations())),
+            boundary_allows: r
+                .permissions_boundary_decision_detail()
+                .map(|d| d.allowed_by_permissions_boundary()),
+            organizations_allows: r
+                .organizations_decision_detail()
+                .map(|d| d.allowed_by_organizations()),
             missing_context: r.missing_context_values().to_vec(),
         })
     });
@@ -58,16 +64,24 @@ pub async fn simulate(
 
 /// The role's ARN and trust policy; whether it exists at all.
 pub async fn role(s: &Session, name_or_arn: &str) -> (Option<RoleInfo>, ProbeRecord) {
-    let name = name_or_arn.rsplit('/').next().unwrap_or(name_or_arn).to_string();
+    let name = name_or_arn
+        .rsplit('/')
+        .next()
+        .unwrap_or(name_or_arn)
+        .to_string();
     let client = aws_sdk_iam::Client::new(&s.conf);
-    let (out, rec) = s.call("iam:GetRole", client.get_role().role_name(&name).send()).await;
+    let (out, rec) = s
+        .call("iam:GetRole", client.get_role().role_name(&name).send())
+        .await;
     let info = match out {
         Some(o) => o.role().map(|r| RoleInfo {
             name: name.clone(),
             arn: Some(r.arn().to_string()),
             exists: Some(true),
             trust_policy: r.assume_role_policy_document().and_then(|d| {
-                let decoded = percent_encoding::percent_decode_str(d).decode_utf8_lossy().into_owned();
+                let decoded = percent_encoding::percent_decode_str(d)
+                    .decode_utf8_lossy()
+                    .into_owned();
                 serde_json::from_str(&decoded).ok()
             }),
         }),

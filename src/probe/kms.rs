@@ -6,12 +6,27 @@ use crate::findings::{KeyFacts, ProbeRecord};
 
 use super::Session;
 
-pub async fn key(s: &Session, key_id: &str, principal: Option<&str>, account: Option<&str>, action: Option<&str>) -> (KeyFacts, Vec<ProbeRecord>) {
+pub async fn key(
+    s: &Session,
+    key_id: &str,
+    principal: Option<&str>,
+    account: Option<&str>,
+    action: Option<&str>,
+) -> (KeyFacts, Vec<ProbeRecord>) {
     let c = aws_sdk_kms::Client::new(&s.conf);
-    let mut facts = KeyFacts { key: key_id.to_string(), ..Default::default() };
+    let mut facts = KeyFacts {
+        key: key_id.to_string(),
+        ..Default::default()
+    };
     let (desc, pol, grants) = tokio::join!(
         s.call("kms:DescribeKey", c.describe_key().key_id(key_id).send()),
-        s.call("kms:GetKeyPolicy", c.get_key_policy().key_id(key_id).policy_name("default").send()),
+        s.call(
+            "kms:GetKeyPolicy",
+            c.get_key_policy()
+                .key_id(key_id)
+                .policy_name("default")
+                .send()
+        ),
         s.call("kms:ListGrants", c.list_grants().key_id(key_id).send()),
     );
     let (out, r1) = desc;
@@ -42,13 +57,19 @@ pub async fn key(s: &Session, key_id: &str, principal: Option<&str>, account: Op
                 facts.analysis.push(format!(
                     "{:?} {}: {}",
                     m.statement.effect,
-                    m.statement.sid.clone().unwrap_or_else(|| format!("#{}", m.index + 1)),
+                    m.statement
+                        .sid
+                        .clone()
+                        .unwrap_or_else(|| format!("#{}", m.index + 1)),
                     m.explanation.join("; ")
                 ));
             }
             facts.verdict = Some(format!("{:?}", ev.verdict));
             if matches!(ev.verdict, crate::policy::Verdict::NoAllow) {
-                facts.analysis.push(format!("no statement of the key policy allows {} for this principal", req.action));
+                facts.analysis.push(format!(
+                    "no statement of the key policy allows {} for this principal",
+                    req.action
+                ));
             }
         }
     }

@@ -70,7 +70,11 @@ fn ca_bundle(target: &Target) -> Option<String> {
     target
         .ca_bundle
         .clone()
-        .or_else(|| std::env::var("AWS_CA_BUNDLE").ok().filter(|v| !v.is_empty()))
+        .or_else(|| {
+            std::env::var("AWS_CA_BUNDLE")
+                .ok()
+                .filter(|v| !v.is_empty())
+        })
         .or_else(|| profile_setting(target.profile.as_deref(), "ca_bundle"))
 }
 
@@ -79,13 +83,19 @@ fn ca_bundle(target: &Target) -> Option<String> {
 fn profile_setting(profile: Option<&str>, key: &str) -> Option<String> {
     let path = std::env::var_os("AWS_CONFIG_FILE")
         .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".aws/config")))?;
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".aws/config"))
+        })?;
     let text = std::fs::read_to_string(path).ok()?;
     let profile = profile
         .map(str::to_string)
         .or_else(|| std::env::var("AWS_PROFILE").ok())
         .unwrap_or_else(|| "default".into());
-    let wanted = if profile == "default" { "[default]".to_string() } else { format!("[profile {profile}]") };
+    let wanted = if profile == "default" {
+        "[default]".to_string()
+    } else {
+        format!("[profile {profile}]")
+    };
     let mut inside = false;
     for line in text.lines() {
         let l = line.trim();
@@ -93,25 +103,31 @@ fn profile_setting(profile: Option<&str>, key: &str) -> Option<String> {
             inside = l == wanted || (profile == "default" && l == "[profile default]");
             continue;
         }
-        if inside {
-            if let Some((k, v)) = l.split_once('=') {
-                if k.trim() == key {
-                    return Some(v.trim().to_string());
-                }
-            }
+        if inside
+            && let Some((k, v)) = l.split_once('=')
+            && k.trim() == key
+        {
+            return Some(v.trim().to_string());
         }
     }
     None
 }
 
-fn http_client(target: &Target) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient, String> {
-    use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore, rustls_provider::CryptoMode};
+fn http_client(
+    target: &Target,
+) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient, String> {
+    use aws_smithy_http_client::tls::{
+        Provider, TlsContext, TrustStore, rustls_provider::CryptoMode,
+    };
     let mut trust = TrustStore::default();
     if let Some(path) = ca_bundle(target) {
         let pem = std::fs::read(&path).map_err(|e| format!("cannot read CA bundle {path}: {e}"))?;
         trust = trust.with_pem_certificate(pem);
     }
-    let ctx = TlsContext::builder().with_trust_store(trust).build().map_err(|e| e.to_string())?;
+    let ctx = TlsContext::builder()
+        .with_trust_store(trust)
+        .build()
+        .map_err(|e| e.to_string())?;
     Ok(aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .tls_context(ctx)
@@ -120,13 +136,17 @@ fn http_client(target: &Target) -> Result<aws_smithy_runtime_api::client::http::
 
 /// Loads configuration and resolves credentials once, within the deadline.
 pub async fn session(target: &Target, deadline: Instant) -> Result<Session, String> {
-    let diagnose_profile = std::env::var("AWSX_DIAGNOSE_PROFILE").ok().filter(|p| !p.is_empty());
+    let diagnose_profile = std::env::var("AWSX_DIAGNOSE_PROFILE")
+        .ok()
+        .filter(|p| !p.is_empty());
     let mut target = target.clone();
     if let Some(p) = &diagnose_profile {
         target.profile = Some(p.clone());
     }
     if target.no_verify_ssl {
-        return Err("the command used --no-verify-ssl; awsx does not make unverified TLS calls".into());
+        return Err(
+            "the command used --no-verify-ssl; awsx does not make unverified TLS calls".into(),
+        );
     }
     let remaining = deadline.saturating_duration_since(Instant::now());
     let timeouts = TimeoutConfig::builder()
@@ -151,20 +171,29 @@ pub async fn session(target: &Target, deadline: Instant) -> Result<Session, Stri
     let conf = tokio::time::timeout(remaining, loader.load())
         .await
         .map_err(|_| "loading the AWS configuration did not finish in time".to_string())?;
-    let provider = conf.credentials_provider().ok_or("no credentials provider configured")?;
+    let provider = conf
+        .credentials_provider()
+        .ok_or("no credentials provider configured")?;
     let remaining = deadline.saturating_duration_since(Instant::now());
     let creds = tokio::time::timeout(remaining, provider.provide_credentials())
         .await
         .map_err(|_| "resolving credentials did not finish in time".to_string())?
         .map_err(|e| format!("no usable credentials: {}", first_line(&e.to_string())))?;
     let has_region = conf.region().is_some();
-    let mut builder = conf.to_builder().credentials_provider(SharedCredentialsProvider::new(creds));
+    let mut builder = conf
+        .to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(creds));
     if !has_region {
         // Global services still need a signing region; the CLI would have failed first
         // for regional ones.
         builder.set_region(Some(Region::new("us-east-1")));
     }
-    Ok(Session { conf: builder.build(), target, deadline, diagnose_profile })
+    Ok(Session {
+        conf: builder.build(),
+        target,
+        deadline,
+        diagnose_profile,
+    })
 }
 
 pub fn first_line(s: &str) -> String {
@@ -197,7 +226,10 @@ impl Session {
         match res {
             Err(_) => {
                 rec.timed_out = true;
-                rec.summary = format!("no answer within the deadline (AWSX_TIMEOUT={}s)", deadline_from_env().as_secs_f64());
+                rec.summary = format!(
+                    "no answer within the deadline (AWSX_TIMEOUT={}s)",
+                    deadline_from_env().as_secs_f64()
+                );
                 (None, rec)
             }
             Ok(Ok(v)) => {
@@ -209,9 +241,12 @@ impl Session {
                 let (code, msg) = describe_sdk_error(&e);
                 rec.denied = code.as_deref().is_some_and(is_denied_code);
                 rec.timed_out = matches!(e, SdkError::TimeoutError(_))
-                    || msg.contains("timeout") || msg.contains("timed out");
+                    || msg.contains("timeout")
+                    || msg.contains("timed out");
                 rec.summary = match &code {
-                    Some(c) if rec.denied => format!("denied ({c}): this identity may not call {probe}"),
+                    Some(c) if rec.denied => {
+                        format!("denied ({c}): this identity may not call {probe}")
+                    }
                     Some(c) => format!("{c}: {msg}"),
                     None => msg,
                 };
@@ -223,7 +258,10 @@ impl Session {
 }
 
 pub fn is_denied_code(code: &str) -> bool {
-    matches!(code, "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "Forbidden" | "403")
+    matches!(
+        code,
+        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "Forbidden" | "403"
+    )
 }
 
 /// (error code, one-line message) for an SDK error.
@@ -234,8 +272,14 @@ pub fn describe_sdk_error<E: ProvideErrorMetadata + std::error::Error + 'static>
         SdkError::ServiceError(se) => {
             let err = se.err();
             let status = se.raw().status().as_u16();
-            let code = err.code().map(str::to_string).or_else(|| (status == 403).then(|| "403".to_string()));
-            let msg = err.message().map(first_line).unwrap_or_else(|| format!("HTTP {status}"));
+            let code = err
+                .code()
+                .map(str::to_string)
+                .or_else(|| (status == 403).then(|| "403".to_string()));
+            let msg = err
+                .message()
+                .map(first_line)
+                .unwrap_or_else(|| format!("HTTP {status}"));
             (code, msg)
         }
         SdkError::TimeoutError(_) => (None, "timed out".into()),
@@ -252,7 +296,9 @@ pub fn services_endpoint(profile: Option<&str>, cli_key: &str) -> Option<String>
     let services = profile_setting(profile, "services")?;
     let path = std::env::var_os("AWS_CONFIG_FILE")
         .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".aws/config")))?;
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".aws/config"))
+        })?;
     let text = std::fs::read_to_string(path).ok()?;
     let header = format!("[services {services}]");
     let mut inside = false;

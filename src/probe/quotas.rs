@@ -13,10 +13,11 @@ fn sq_client(s: &Session) -> aws_sdk_servicequotas::Client {
     let mut b = aws_sdk_servicequotas::config::Builder::from(&s.conf);
     // botocore reads `[services]` key `service_quotas`, the Rust SDK `service-quotas`: honour
     // the CLI's spelling so both talk to the same endpoint.
-    if s.target.endpoint_url.is_none() && std::env::var_os("AWS_ENDPOINT_URL_SERVICE_QUOTAS").is_none() {
-        if let Some(url) = super::services_endpoint(s.target.profile.as_deref(), "service_quotas") {
-            b = b.endpoint_url(url);
-        }
+    if s.target.endpoint_url.is_none()
+        && std::env::var_os("AWS_ENDPOINT_URL_SERVICE_QUOTAS").is_none()
+        && let Some(url) = super::services_endpoint(s.target.profile.as_deref(), "service_quotas")
+    {
+        b = b.endpoint_url(url);
     }
     aws_sdk_servicequotas::Client::from_conf(b.build())
 }
@@ -29,17 +30,29 @@ fn apply(v: &mut QuotaValues, q: &ServiceQuota) {
 }
 
 /// Applied value (falling back to the AWS default), default, usage and pending requests.
-pub async fn quota(s: &Session, service_code: &str, quota_code: &str) -> (QuotaValues, Vec<ProbeRecord>) {
+pub async fn quota(
+    s: &Session,
+    service_code: &str,
+    quota_code: &str,
+) -> (QuotaValues, Vec<ProbeRecord>) {
     let client = sq_client(s);
     let mut v = QuotaValues::default();
     let mut records = Vec::new();
     let applied = s.call(
         "servicequotas:GetServiceQuota",
-        client.get_service_quota().service_code(service_code).quota_code(quota_code).send(),
+        client
+            .get_service_quota()
+            .service_code(service_code)
+            .quota_code(quota_code)
+            .send(),
     );
     let default = s.call(
         "servicequotas:GetAWSDefaultServiceQuota",
-        client.get_aws_default_service_quota().service_code(service_code).quota_code(quota_code).send(),
+        client
+            .get_aws_default_service_quota()
+            .service_code(service_code)
+            .quota_code(quota_code)
+            .send(),
     );
     let history = s.call(
         "servicequotas:ListRequestedServiceQuotaChangeHistoryByQuota",
@@ -65,18 +78,26 @@ pub async fn quota(s: &Session, service_code: &str, quota_code: &str) -> (QuotaV
         // Never raised: the applied value is the default.
         v.value = v.default_value;
     }
-    v.unmanaged = [&r1, &r2].iter().all(|r| r.error_code.as_deref() == Some("NoSuchResourceException"));
+    v.unmanaged = [&r1, &r2]
+        .iter()
+        .all(|r| r.error_code.as_deref() == Some("NoSuchResourceException"));
     if let Some(h) = history {
         v.pending = h
             .requested_quotas()
             .iter()
             .filter(|r| {
-                r.status()
-                    .is_some_and(|st| matches!(st.as_str(), "PENDING" | "CASE_OPENED" | "INVALID_REQUEST" | "NOT_APPROVED" | "APPROVED"))
+                r.status().is_some_and(|st| {
+                    matches!(
+                        st.as_str(),
+                        "PENDING" | "CASE_OPENED" | "INVALID_REQUEST" | "NOT_APPROVED" | "APPROVED"
+                    )
+                })
             })
             .map(|r| {
                 (
-                    r.status().map(|st| st.as_str().to_string()).unwrap_or_default(),
+                    r.status()
+                        .map(|st| st.as_str().to_string())
+                        .unwrap_or_default(),
                     r.desired_value(),
                     r.created().map(|c| c.to_string()),
                 )
@@ -107,13 +128,25 @@ pub async fn usage(
             metric = metric.dimensions(Dimension::builder().name(k).value(val).build());
         }
     }
-    let stat = m.metric_statistic_recommendation().unwrap_or("Maximum").to_string();
+    let stat = m
+        .metric_statistic_recommendation()
+        .unwrap_or("Maximum")
+        .to_string();
     let query = MetricDataQuery::builder()
         .id("usage")
-        .metric_stat(MetricStat::builder().metric(metric.build()).period(300).stat(stat).build())
+        .metric_stat(
+            MetricStat::builder()
+                .metric(metric.build())
+                .period(300)
+                .stat(stat)
+                .build(),
+        )
         .return_data(true)
         .build();
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
     let (out, rec) = s
         .call(
             "cloudwatch:GetMetricData",
@@ -175,7 +208,12 @@ pub async fn list(s: &Session, service_code: &str) -> (Vec<QuotaRow>, Vec<ProbeR
             let (out, rec) = s
                 .call(
                     "servicequotas:ListServiceQuotas",
-                    client.list_service_quotas().service_code(service_code).set_next_token(token.clone()).max_results(100).send(),
+                    client
+                        .list_service_quotas()
+                        .service_code(service_code)
+                        .set_next_token(token.clone())
+                        .max_results(100)
+                        .send(),
                 )
                 .await;
             last = Some(rec);

@@ -27,21 +27,48 @@ pub struct Denied<'a> {
     pub resource: Option<&'a str>,
 }
 
-pub async fn bucket(s: &Session, bucket: &str, denied: Option<Denied<'_>>) -> (BucketFacts, Vec<ProbeRecord>) {
+pub async fn bucket(
+    s: &Session,
+    bucket: &str,
+    denied: Option<Denied<'_>>,
+) -> (BucketFacts, Vec<ProbeRecord>) {
     let c = client(s);
-    let mut facts = BucketFacts { bucket: bucket.to_string(), ..Default::default() };
+    let mut facts = BucketFacts {
+        bucket: bucket.to_string(),
+        ..Default::default()
+    };
     let (policy, status, pab, own, enc, loc, head) = tokio::join!(
-        s.call("s3:GetBucketPolicy", c.get_bucket_policy().bucket(bucket).send()),
-        s.call("s3:GetBucketPolicyStatus", c.get_bucket_policy_status().bucket(bucket).send()),
-        s.call("s3:GetPublicAccessBlock", c.get_public_access_block().bucket(bucket).send()),
-        s.call("s3:GetBucketOwnershipControls", c.get_bucket_ownership_controls().bucket(bucket).send()),
-        s.call("s3:GetBucketEncryption", c.get_bucket_encryption().bucket(bucket).send()),
-        s.call("s3:GetBucketLocation", c.get_bucket_location().bucket(bucket).send()),
+        s.call(
+            "s3:GetBucketPolicy",
+            c.get_bucket_policy().bucket(bucket).send()
+        ),
+        s.call(
+            "s3:GetBucketPolicyStatus",
+            c.get_bucket_policy_status().bucket(bucket).send()
+        ),
+        s.call(
+            "s3:GetPublicAccessBlock",
+            c.get_public_access_block().bucket(bucket).send()
+        ),
+        s.call(
+            "s3:GetBucketOwnershipControls",
+            c.get_bucket_ownership_controls().bucket(bucket).send()
+        ),
+        s.call(
+            "s3:GetBucketEncryption",
+            c.get_bucket_encryption().bucket(bucket).send()
+        ),
+        s.call(
+            "s3:GetBucketLocation",
+            c.get_bucket_location().bucket(bucket).send()
+        ),
         s.call("s3:HeadBucket", c.head_bucket().bucket(bucket).send()),
     );
     let mut records = Vec::new();
     // Answers that are facts, not failures: no policy, no PAB, no ownership controls.
-    let absent = |r: &ProbeRecord, codes: &[&str]| r.error_code.as_deref().is_some_and(|c| codes.contains(&c));
+    let absent = |r: &ProbeRecord, codes: &[&str]| {
+        r.error_code.as_deref().is_some_and(|c| codes.contains(&c))
+    };
 
     let (out, mut rec) = head;
     match (&out, rec.error_code.as_deref()) {
@@ -53,7 +80,8 @@ pub async fn bucket(s: &Session, bucket: &str, denied: Option<Denied<'_>>) -> (B
         }
         (None, Some("403" | "Forbidden" | "AccessDenied")) => {
             facts.exists = Some(true);
-            rec.summary = "the bucket exists but this identity may not access it (HeadBucket 403)".into();
+            rec.summary =
+                "the bucket exists but this identity may not access it (HeadBucket 403)".into();
         }
         _ => {}
     }
@@ -64,8 +92,15 @@ pub async fn bucket(s: &Session, bucket: &str, denied: Option<Denied<'_>>) -> (B
 
     let (out, rec) = loc;
     if let Some(o) = out {
-        let r = o.location_constraint().map(|l| l.as_str().to_string()).unwrap_or_default();
-        facts.region = Some(if r.is_empty() { "us-east-1".to_string() } else { r });
+        let r = o
+            .location_constraint()
+            .map(|l| l.as_str().to_string())
+            .unwrap_or_default();
+        facts.region = Some(if r.is_empty() {
+            "us-east-1".to_string()
+        } else {
+            r
+        });
     }
     records.push(rec);
 
@@ -116,14 +151,20 @@ pub async fn bucket(s: &Session, bucket: &str, denied: Option<Denied<'_>>) -> (B
 
     let (out, mut rec) = enc;
     if let Some(o) = out {
-        let rules = o.server_side_encryption_configuration().map(|c| c.rules().to_vec()).unwrap_or_default();
+        let rules = o
+            .server_side_encryption_configuration()
+            .map(|c| c.rules().to_vec())
+            .unwrap_or_default();
         for r in rules {
             if let Some(d) = r.apply_server_side_encryption_by_default() {
                 let algo = d.sse_algorithm().as_str().to_string();
                 if algo.starts_with("aws:kms") {
-                    facts.kms_key = Some(d.kms_master_key_id().unwrap_or("alias/aws/s3").to_string());
+                    facts.kms_key =
+                        Some(d.kms_master_key_id().unwrap_or("alias/aws/s3").to_string());
                 }
-                facts.encryption = Some(serde_json::json!({"SSEAlgorithm": algo, "KMSMasterKeyID": d.kms_master_key_id()}));
+                facts.encryption = Some(
+                    serde_json::json!({"SSEAlgorithm": algo, "KMSMasterKeyID": d.kms_master_key_id()}),
+                );
             }
         }
     } else if absent(&rec, &["ServerSideEncryptionConfigurationNotFoundError"]) {
@@ -137,16 +178,28 @@ pub async fn bucket(s: &Session, bucket: &str, denied: Option<Denied<'_>>) -> (B
 fn analyse(facts: &mut BucketFacts, doc: &crate::policy::PolicyDocument, d: &Denied<'_>) {
     use crate::policy::{Applies, Request, Verdict, evaluate};
     let context: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let req = Request { principal: d.principal, account: d.account, action: d.action, resource: d.resource, context: &context };
+    let req = Request {
+        principal: d.principal,
+        account: d.account,
+        action: d.action,
+        resource: d.resource,
+        context: &context,
+    };
     let ev = evaluate(doc, &req);
-    let sid = |i: usize, s: &crate::policy::Statement| s.sid.clone().unwrap_or_else(|| format!("#{}", i + 1));
+    let sid = |i: usize, s: &crate::policy::Statement| {
+        s.sid.clone().unwrap_or_else(|| format!("#{}", i + 1))
+    };
     for m in &ev.denies {
         let cond = match &m.applies {
             Applies::Yes => "applies to this request".to_string(),
             Applies::DependsOn(_) => "applies if its condition holds".to_string(),
             Applies::No => continue,
         };
-        facts.analysis.push(format!("Deny {} {cond}: {}", sid(m.index, m.statement), m.explanation.join("; ")));
+        facts.analysis.push(format!(
+            "Deny {} {cond}: {}",
+            sid(m.index, m.statement),
+            m.explanation.join("; ")
+        ));
     }
     for m in &ev.allows {
         let cond = match &m.applies {
@@ -154,7 +207,11 @@ fn analyse(facts: &mut BucketFacts, doc: &crate::policy::PolicyDocument, d: &Den
             Applies::DependsOn(_) => "would cover it if its condition holds".to_string(),
             Applies::No => continue,
         };
-        facts.analysis.push(format!("Allow {} {cond}: {}", sid(m.index, m.statement), m.explanation.join("; ")));
+        facts.analysis.push(format!(
+            "Allow {} {cond}: {}",
+            sid(m.index, m.statement),
+            m.explanation.join("; ")
+        ));
     }
     let verdict = match ev.verdict {
         Verdict::ExplicitDeny => "explicit-deny",

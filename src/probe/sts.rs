@@ -6,7 +6,9 @@ use super::Session;
 
 pub async fn caller(s: &Session) -> (Option<Caller>, ProbeRecord) {
     let client = aws_sdk_sts::Client::new(&s.conf);
-    let (out, rec) = s.call("sts:GetCallerIdentity", client.get_caller_identity().send()).await;
+    let (out, rec) = s
+        .call("sts:GetCallerIdentity", client.get_caller_identity().send())
+        .await;
     let caller = out.map(|o| Caller {
         arn: o.arn().unwrap_or_default().to_string(),
         account: o.account().unwrap_or_default().to_string(),
@@ -19,7 +21,13 @@ pub async fn caller(s: &Session) -> (Option<Caller>, ProbeRecord) {
 pub async fn decode(s: &Session, blob: &str) -> (Option<serde_json::Value>, ProbeRecord) {
     let client = aws_sdk_sts::Client::new(&s.conf);
     let (out, mut rec) = s
-        .call("sts:DecodeAuthorizationMessage", client.decode_authorization_message().encoded_message(blob).send())
+        .call(
+            "sts:DecodeAuthorizationMessage",
+            client
+                .decode_authorization_message()
+                .encoded_message(blob)
+                .send(),
+        )
         .await;
     if rec.error_code.as_deref() == Some("InvalidAuthorizationMessageException") {
         rec.summary = "STS rejected the message: it is cut short, expired, or from another account (decode with credentials of the account that got the error)".into();

@@ -1,0 +1,20 @@
+//! awsx as a library: the pure parts (classify, advise, report) and the probes, so that
+//! tests and benchmarks can call them directly. The binary is a thin dispatcher.
+
+pub mod advise;
+pub mod capture;
+pub mod classify;
+pub mod cli;
+pub mod diagnose;
+pub mod doctor;
+pub mod failure;
+pub mod findings;
+pub mod invocation;
+pub mod knowledge;
+pub mod locate;
+pub mod policy;
+pub mod probe;
+pub mod quota_cmd;
+pub mod report;
+pub mod run;
+pub mod sanitize;

@@ -1,0 +1,93 @@
+//! Every real error text in tests/fixtures/texts against the expectations written for it
+//! in tests/fixtures/expect.json (only the fields the text states or implies).
+
+use std::path::Path;
+
+use awsx::classify::classify;
+use serde_json::{Value, json};
+
+fn fixtures() -> (Vec<(String, String)>, serde_json::Map<String, Value>) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let expect: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expect.json")).unwrap()).unwrap();
+    let mut texts = Vec::new();
+    for e in std::fs::read_dir(dir.join("texts")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let bytes = std::fs::read(&p).unwrap();
+        texts.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+    }
+    texts.sort();
+    (texts, expect.as_object().unwrap().clone())
+}
+
+/// The classifier's answer in the expectation vocabulary.
+fn observed(text: &str) -> Value {
+    let f = classify(text, None);
+    let report = serde_json::to_value(&f).unwrap();
+    let auth = &report["authorization"];
+    json!({
+        "category": report["category"],
+        "error_code": report["error_code"],
+        "operation": report["operation"],
+        "service": report["service"],
+        "action": auth["action"],
+        "principal": auth["principal"],
+        "resource": auth["resource"],
+        "decision": auth["decision"],
+        "policy_layer": auth["policy_layer"],
+        "policy_arn": auth["policy_arn"],
+        "cause": auth["cause"],
+        "encoded": auth["encoded_message"].is_string(),
+        "quota_code": report["quota"]["quota_code"],
+    })
+}
+
+#[test]
+fn every_fixture_has_an_expectation() {
+    let (texts, expect) = fixtures();
+    assert!(texts.len() >= 100, "only {} fixtures", texts.len());
+    for (name, _) in &texts {
+        assert!(
+            expect.contains_key(name),
+            "{name} has no expectation in expect.json"
+        );
+    }
+}
+
+#[test]
+fn fixtures_classify_as_expected() {
+    let (texts, expect) = fixtures();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (name, text) in &texts {
+        let Some(Value::Object(want)) = expect.get(name) else {
+            continue;
+        };
+        let got = observed(text);
+        for (key, want_v) in want {
+            if key.starts_with('_') {
+                continue;
+            }
+            let got_v = got.get(key).cloned().unwrap_or(Value::Null);
+            // `null` expected: the field must be absent; for enums that means "unknown".
+            let ok = match (want_v, &got_v) {
+                (Value::Null, Value::Null) => true,
+                (Value::Null, Value::String(s)) => s == "unknown",
+                (Value::Bool(false), Value::Bool(false)) => true,
+                (w, g) => w == g,
+            };
+            checked += 1;
+            if !ok {
+                failures.push(format!("{name}: {key}: want {want_v}, got {got_v}"));
+            }
+        }
+    }
+    assert!(checked > 500, "only {checked} expectations checked");
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} expectations failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
