@@ -56,6 +56,7 @@ fn wrap(args: Vec<OsString>) -> ! {
     if let run::Exit::Code(code) = outcome.exit
         && code != 0
         && code != 130
+        && !outcome.interrupted
         && outcome.stderr.total() > 0
     {
         // Diagnosis must never change aws's exit status: contain any panic.

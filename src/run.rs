@@ -32,10 +32,14 @@ impl Exit {
 pub struct Outcome {
     pub exit: Exit,
     pub stderr: Capture,
+    /// The user pressed Ctrl-C (or Ctrl-\\) while aws ran: whatever aws printed, a
+    /// diagnosis is not wanted.
+    pub interrupted: bool,
 }
 
 static CHILD_PID: AtomicI32 = AtomicI32::new(0);
 static PENDING: AtomicI32 = AtomicI32::new(0);
+static INTERRUPTED: AtomicI32 = AtomicI32::new(0);
 
 extern "C" fn on_forwarded(sig: libc::c_int) {
     // Async-signal-safe: an atomic load and kill(2).
@@ -49,7 +53,8 @@ extern "C" fn on_forwarded(sig: libc::c_int) {
     }
 }
 
-extern "C" fn on_ignored(_sig: libc::c_int) {
+extern "C" fn on_ignored(sig: libc::c_int) {
+    INTERRUPTED.store(sig, Ordering::SeqCst);
     // SIGINT/SIGQUIT from the terminal reach aws too (same process group); aws decides
     // what they mean. A handler rather than SIG_IGN, because an ignored disposition is
     // inherited through exec and Python would then never see Ctrl-C.
@@ -150,7 +155,12 @@ pub fn run(
         (None, Some(s)) => Exit::Signal(s),
         (None, None) => Exit::Code(1),
     };
-    Ok(Outcome { exit, stderr })
+    let interrupted = INTERRUPTED.load(Ordering::SeqCst) != 0;
+    Ok(Outcome {
+        exit,
+        stderr,
+        interrupted,
+    })
 }
 
 /// Copies aws's stderr to ours chunk by chunk, keeping a bounded copy.
