@@ -623,21 +623,31 @@ fn bucket_facts(b: &mut Builder) {
     let Some(bf) = b.fx.bucket.clone() else {
         return;
     };
-    if bf.exists == Some(false) {
-        b.fact(
-            "Bucket",
-            format!("{} does not exist (or not in this partition)", bf.bucket),
-            Evidence::Fetched,
-        );
-    }
+    let scope = b.scope();
+    let f = b.f;
+    let default = crate::failure::Authorization::default();
+    let a = f.authorization.as_ref().unwrap_or(&default);
+    let principal = a
+        .principal
+        .clone()
+        .or_else(|| b.fx.caller.as_ref().map(|c| c.arn.clone()));
+    b.fact(
+        "Bucket",
+        match bf.exists {
+            Some(true) => bf.bucket.clone(),
+            Some(false) => format!("{} does not exist (or not in this partition)", bf.bucket),
+            None => format!("{} (awsx could not tell whether it exists)", bf.bucket),
+        },
+        Evidence::Fetched,
+    );
     if let Some(r) = &bf.region {
-        let mismatch = b.f.context.region.as_ref().is_some_and(|cr| cr != r);
+        let mismatch = f.context.region.as_ref().is_some_and(|cr| cr != r);
         b.fact(
             "Bucket region",
             if mismatch {
                 format!(
                     "{r} (the command used {}: a region mismatch)",
-                    b.f.context.region.clone().unwrap_or_default()
+                    f.context.region.clone().unwrap_or_default()
                 )
             } else {
                 r.clone()
@@ -657,6 +667,15 @@ fn bucket_facts(b: &mut Builder) {
     for line in &bf.analysis {
         b.fact("Bucket policy", line.clone(), Evidence::Fetched);
     }
+    match bf.is_public {
+        Some(true) => b.fact(
+            "Policy status",
+            "public: the bucket policy grants access to everyone",
+            Evidence::Fetched,
+        ),
+        Some(false) => b.fact("Policy status", "not public", Evidence::Fetched),
+        None => {}
+    }
     if let Some(pab) = &bf.public_access_block {
         let on: Vec<&str> = [
             "BlockPublicAcls",
@@ -672,29 +691,116 @@ fn bucket_facts(b: &mut Builder) {
             if on.is_empty() {
                 "off".into()
             } else {
-                on.join(", ")
+                format!(
+                    "{}: access granted to everyone (public ACLs, Principal \"*\") is blocked or ignored; named principals are not affected",
+                    on.join(", ")
+                )
             },
             Evidence::Fetched,
         );
     }
     if let Some(o) = &bf.ownership {
-        b.fact("Object ownership", o.clone(), Evidence::Fetched);
+        let meaning = match o.as_str() {
+            "BucketOwnerEnforced" => " (ACLs are disabled: only policies decide access)",
+            "BucketOwnerPreferred" | "ObjectWriter" => {
+                " (ACLs are in effect: an object uploaded by another account may belong to its uploader)"
+            }
+            _ => "",
+        };
+        b.fact(
+            "Object ownership",
+            format!("{o}{meaning}"),
+            Evidence::Fetched,
+        );
     }
     if let Some(k) = &bf.kms_key {
         b.fact("Default encryption", format!("SSE-KMS with {k}: readers and writers also need kms:Decrypt / kms:GenerateDataKey on it"), Evidence::Fetched);
     }
-    if let (Some(verdict), Some(caller)) = (&bf.verdict, &b.fx.caller) {
-        if let Some(owner) = b.fx.key.as_ref().and_then(|k| k.account.clone()) {
-            let _ = owner;
+    if let (Some(verdict), Some(caller)) = (&bf.verdict, &b.fx.caller)
+        && verdict == "no-allow"
+    {
+        b.fact("Cross-account", format!("if the bucket belongs to another account than {}, both its bucket policy and the caller's identity policy must allow the call", caller.account), Evidence::Inferred);
+    }
+
+    // Next steps: the Deny's condition to satisfy, the statement to add, the policy to read.
+    let doc = bf
+        .policy
+        .as_ref()
+        .and_then(|p| crate::policy::parse(&p.to_string()).ok());
+    if let Some(doc) = &doc {
+        for line in &bf.analysis {
+            let Some(n) = line
+                .strip_prefix("Deny statement #")
+                .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+                .and_then(|n| n.parse::<usize>().ok())
+            else {
+                continue;
+            };
+            let Some(st) = n.checked_sub(1).and_then(|i| doc.statements.get(i)) else {
+                continue;
+            };
+            let name = crate::policy::statement_name(n - 1, st);
+            if st
+                .condition
+                .iter()
+                .any(|c| c.key.eq_ignore_ascii_case("aws:SecureTransport"))
+            {
+                b.step(
+                    format!("{name} of the bucket policy refuses requests sent over plain HTTP (aws:SecureTransport false): use an https:// endpoint."),
+                    None,
+                );
+            } else if !st.condition.is_empty() {
+                let when: Vec<String> = st
+                    .condition
+                    .iter()
+                    .map(crate::policy::explain_condition)
+                    .collect();
+                b.step(
+                    format!(
+                        "{name} of the bucket policy applies when {}: send the request so that it does not hold, or ask the bucket owner for an exception.",
+                        when.join(" and ")
+                    ),
+                    None,
+                );
+            }
         }
-        if verdict == "no-allow" {
-            b.fact("Cross-account", format!("if the bucket belongs to another account than {}, both its bucket policy and the caller's identity policy must allow the call", caller.account), Evidence::Inferred);
-        }
+    }
+    if bf.verdict.as_deref() == Some("no-allow")
+        && let (Some(p), Some(action)) = (principal.as_deref(), a.action.as_deref())
+    {
+        let resource = a.resource.clone().unwrap_or_else(|| match &f.context.key {
+            Some(k) if action != "s3:ListBucket" => format!("arn:aws:s3:::{}/{k}", bf.bucket),
+            _ => format!("arn:aws:s3:::{}", bf.bucket),
+        });
+        let statement = json!({
+            "Sid": "AllowCaller",
+            "Effect": "Allow",
+            "Principal": {"AWS": role_arn_for(p)},
+            "Action": action,
+            "Resource": resource,
+        });
+        b.step(
+            "If the bucket belongs to another account, its owner must also add to the bucket policy:",
+            Some(statement.to_string()),
+        );
+    }
+    if bf.policy.is_some() {
+        b.step(
+            "Read the whole bucket policy (as the bucket owner):",
+            Some(format!(
+                "aws s3api get-bucket-policy --bucket {} --query Policy --output text{scope}",
+                sh(&bf.bucket)
+            )),
+        );
     }
 }
 
 fn key_facts(b: &mut Builder) {
     let Some(k) = b.fx.key.clone() else { return };
+    let scope = b.scope();
+    let f = b.f;
+    let default = crate::failure::Authorization::default();
+    let a = f.authorization.as_ref().unwrap_or(&default);
     let mut desc = k.arn.clone().unwrap_or(k.key.clone());
     if let Some(s) = &k.state {
         desc.push_str(&format!(" (state {s}"));
@@ -704,21 +810,76 @@ fn key_facts(b: &mut Builder) {
         desc.push(')');
     }
     b.fact("KMS key", desc, Evidence::Fetched);
+    if let Some(s) = k.state.as_deref().filter(|s| *s != "Enabled") {
+        b.fact(
+            "Key state",
+            format!("{s}: a key that is not Enabled refuses every cryptographic operation"),
+            Evidence::Fetched,
+        );
+    }
     for line in &k.analysis {
         b.fact("Key policy", line.clone(), Evidence::Fetched);
+    }
+    if let Some(n) = k.grants {
+        b.fact("Grants", format!("{n} on the key"), Evidence::Fetched);
     }
     if let (Some(acct), Some(c)) = (&k.account, &b.fx.caller)
         && acct != &c.account
     {
         b.fact("Cross-account", format!("the key belongs to account {acct}, the caller to {}: the key policy must name the caller and the caller's IAM policy must allow the key", c.account), Evidence::Fetched);
     }
+
+    let key_ref = k.arn.clone().unwrap_or(k.key.clone());
+    let principal = a
+        .principal
+        .clone()
+        .or_else(|| b.fx.caller.as_ref().map(|c| c.arn.clone()));
+    // The KMS action the failed call needed (as the look-up used it).
+    let action = a
+        .action
+        .clone()
+        .filter(|x| x.starts_with("kms:"))
+        .unwrap_or_else(|| {
+            if f.operation
+                .as_deref()
+                .is_some_and(|o| o.starts_with("Put") || o.contains("Upload"))
+            {
+                "kms:GenerateDataKey".into()
+            } else {
+                "kms:Decrypt".into()
+            }
+        });
+    if k.verdict.as_deref() == Some("no-allow")
+        && let Some(p) = principal.as_deref()
+    {
+        let statement = json!({
+            "Sid": "AllowCallerToUseTheKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": role_arn_for(p)},
+            "Action": action,
+            "Resource": "*",
+        });
+        b.step(
+            format!("The key policy does not let the caller use the key: its owner can add this statement (the caller's IAM policy must allow {action} on the key too):"),
+            Some(statement.to_string()),
+        );
+    }
+    if a.cause != Cause::Kms {
+        b.step(
+            "Read the key policy (as the key's owner):",
+            Some(format!(
+                "aws kms get-key-policy --key-id {} --policy-name default --query Policy --output text{scope}",
+                sh(&key_ref)
+            )),
+        );
+    }
 }
 
 fn quota(b: &mut Builder) -> String {
     let f = b.f;
     let fx = b.fx;
-    let scope = b.scope();
     let Some(q) = &f.quota else {
+        let scope = b.scope();
         let msg = f.message.clone().unwrap_or_default();
         b.step(
             "A limit was hit but awsx does not know which Service Quotas code it is. List the service's quotas:",
@@ -733,20 +894,40 @@ fn quota(b: &mut Builder) -> String {
             }
         );
     };
+    let known = crate::knowledge::quotas::by_code(&q.service_code, &q.quota_code);
+    // Global quotas (IAM, S3 buckets) are viewed and raised in their home region only.
+    let scope = match known.and_then(|k| k.home_region()) {
+        Some(home) => {
+            let profile = f
+                .context
+                .profile
+                .as_ref()
+                .map(|p| format!(" --profile {}", sh(p)))
+                .unwrap_or_default();
+            format!("{profile} --region {home}")
+        }
+        None => b.scope(),
+    };
     let v = fx.quota.clone().unwrap_or_default();
+    let name = v.name.clone().unwrap_or(q.quota_name.clone());
     b.fact(
         "Quota",
-        format!(
-            "{} ({} / {})",
-            v.name.clone().unwrap_or(q.quota_name.clone()),
-            q.service_code,
-            q.quota_code
-        ),
+        format!("{name} ({} / {})", q.service_code, q.quota_code),
         Evidence::Inferred,
     );
     let applied = v.value.or(q.stated_limit);
     if let Some(x) = v.value {
         b.fact("Applied value", fmt_num(x), Evidence::Fetched);
+        if let Some(stated) = q.stated_limit.filter(|s| (s - x).abs() > f64::EPSILON) {
+            b.fact(
+                "Stated limit",
+                format!(
+                    "{} (the error's own figure; it may count something else, or the quota changed since)",
+                    fmt_num(stated)
+                ),
+                Evidence::Stated,
+            );
+        }
     } else if let Some(x) = q.stated_limit {
         b.fact("Applied value", fmt_num(x), Evidence::Stated);
     }
@@ -761,14 +942,29 @@ fn quota(b: &mut Builder) -> String {
             },
         );
     }
-    match v.usage {
-        Some(u) => b.fact("Current usage", fmt_num(u), Evidence::Fetched),
-        None if fx.quota.is_some() => b.fact(
+    let usage_probe = fx
+        .records
+        .iter()
+        .find(|r| r.probe == "cloudwatch:GetMetricData");
+    match (v.usage, usage_probe) {
+        (Some(u), _) => b.fact("Current usage", fmt_num(u), Evidence::Fetched),
+        (None, Some(r)) if r.ok => b.fact(
             "Current usage",
-            "unknown (no usage metric answered)",
+            "unknown (the usage metric has no datapoint in the last hour)",
             Evidence::Fetched,
         ),
-        None => {}
+        // The failed look-up is listed on its own.
+        (None, Some(_)) => b.fact(
+            "Current usage",
+            "unknown (the usage look-up failed)",
+            Evidence::Fetched,
+        ),
+        (None, None) if fx.quota.is_some() && !v.unmanaged => b.fact(
+            "Current usage",
+            "unknown (Service Quotas names no usage metric for this quota)",
+            Evidence::Fetched,
+        ),
+        (None, None) => {}
     }
     for (status, desired, created) in &v.pending {
         b.fact(
@@ -786,6 +982,13 @@ fn quota(b: &mut Builder) -> String {
             Evidence::Fetched,
         );
     }
+    // What the failed request itself needs, where the error is about vCPUs of a known size.
+    let instance_type = f.context.instance_type.clone();
+    let need = instance_type
+        .as_deref()
+        .filter(|_| known.is_some_and(|k| k.unit == "vCPUs"))
+        .and_then(crate::knowledge::quotas::vcpus_of)
+        .map(f64::from);
     if !q.managed || v.unmanaged {
         b.fact(
             "Service Quotas",
@@ -804,31 +1007,59 @@ fn quota(b: &mut Builder) -> String {
     } else if v.adjustable == Some(false) {
         b.step("This quota is not adjustable: reduce usage (delete unused resources) or spread across regions/accounts.", None);
     } else {
-        let desired = desired_value(applied, v.usage);
-        b.step(
-            "Check the quota (applied and default) now:",
-            Some(format!(
-                "aws service-quotas get-service-quota --service-code {} --quota-code {}{scope}",
-                q.service_code, q.quota_code
-            )),
-        );
-        let why = match (applied, v.usage) {
-            (Some(a), Some(u)) => format!(
-                " (usage {} of {}; the value asks for headroom)",
-                fmt_num(u),
-                fmt_num(a)
-            ),
-            (Some(a), None) => format!(" (double the current {})", fmt_num(a)),
-            _ => " (set the value you need)".into(),
+        if v.value.is_none() {
+            b.step(
+                "Check the quota (applied and default) now:",
+                Some(format!(
+                    "aws service-quotas get-service-quota --service-code {} --quota-code {}{scope}",
+                    q.service_code, q.quota_code
+                )),
+            );
+        }
+        if let Some((status, desired, _)) = v.pending.first() {
+            b.step(
+                format!(
+                    "An increase request is already open ({status}{}): AWS takes no second request for this quota until it is closed. Follow it:",
+                    desired.map(|d| format!(", desired {}", fmt_num(d))).unwrap_or_default()
+                ),
+                Some(format!(
+                    "aws service-quotas list-requested-service-quota-change-history-by-quota --service-code {} --quota-code {}{scope}",
+                    q.service_code, q.quota_code
+                )),
+            );
+        }
+        // Double the limit (tidy), and never less than usage plus what this request needs.
+        let floor = need.map(|n| v.usage.unwrap_or(0.0).max(0.0) + n);
+        let desired = match (desired_value(applied, v.usage), floor) {
+            (Some(d), Some(fl)) => Some(d.max(fl.ceil())),
+            (d, _) => d,
         };
-        b.step(format!("Request an increase{why}:"), Some(format!(
+        let mut why = Vec::new();
+        match (applied, v.usage) {
+            (Some(a), Some(u)) => why.push(format!("usage {} of {}", fmt_num(u), fmt_num(a))),
+            (Some(a), None) => why.push(format!("limit {}, usage unknown", fmt_num(a))),
+            _ => {}
+        }
+        if let (Some(t), Some(n)) = (&instance_type, need) {
+            why.push(format!("one {t} needs {} vCPUs", fmt_num(n)));
+        }
+        if desired.is_some() {
+            why.push("the value leaves room to grow: about double the limit".into());
+        } else {
+            why.push("set the value you need".into());
+        }
+        let when = if v.pending.is_empty() {
+            "Request an increase"
+        } else {
+            "Once it is closed, if it was not enough, request"
+        };
+        b.step(format!("{when} ({}):", why.join("; ")), Some(format!(
             "aws service-quotas request-service-quota-increase --service-code {} --quota-code {} --desired-value {}{scope}",
             q.service_code, q.quota_code, desired.map(fmt_num).unwrap_or_else(|| "<N>".into()))));
     }
     let limit = applied
         .map(|a| format!(" (limit {})", fmt_num(a)))
         .unwrap_or_default();
-    let name = v.name.clone().unwrap_or(q.quota_name.clone());
     format!(
         "Quota reached: {name}{limit} — {} {}",
         q.service_code, q.quota_code
@@ -861,14 +1092,62 @@ fn fmt_num(x: f64) -> String {
 }
 
 fn capacity(b: &mut Builder) -> String {
+    /// Availability Zone names in a text, in order, without repeats.
+    fn zones_in(text: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for w in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+            let parts: Vec<&str> = w.split('-').collect();
+            // us-east-1a, ap-southeast-2b, us-gov-west-1c.
+            let is_zone = parts.len() >= 3
+                && parts[0].len() == 2
+                && parts[0].bytes().all(|b| b.is_ascii_lowercase())
+                && parts.last().is_some_and(|l| {
+                    l.len() >= 2
+                        && l.as_bytes()[l.len() - 1].is_ascii_lowercase()
+                        && l[..l.len() - 1].bytes().all(|b| b.is_ascii_digit())
+                });
+            if is_zone && !out.iter().any(|z| z == w) {
+                out.push(w.to_string());
+            }
+        }
+        out
+    }
     let it = b.f.context.instance_type.clone();
     let scope = b.scope();
+    let msg = b.f.message.clone().unwrap_or_default();
+    // EC2 says where it failed and where it would succeed: "…in the Availability Zone you
+    // requested (us-east-1a)… by … choosing us-east-1b, us-east-1c."
+    let lower = msg.to_ascii_lowercase();
+    let (failed_in, offered) = match lower.find("you can currently get") {
+        Some(i) => (zones_in(&msg[..i]), zones_in(&msg[i..])),
+        None => (zones_in(&msg), Vec::new()),
+    };
+    if !failed_in.is_empty() {
+        b.fact(
+            "Zone without capacity",
+            failed_in.join(", "),
+            Evidence::Stated,
+        );
+    }
+    if !offered.is_empty() {
+        b.fact(
+            "Zones with capacity now",
+            offered.join(", "),
+            Evidence::Stated,
+        );
+    }
     b.step("This is AWS running out of capacity, not your quota: a quota increase will not help. Retry in another Availability Zone (another subnet), or later.", None);
+    if let Some(z) = offered.first() {
+        b.step(
+            format!("Launch in a zone EC2 says has capacity ({}): pick a subnet there, or leave the zone out so EC2 chooses one.", offered.join(", ")),
+            Some(format!("aws ec2 describe-subnets --filters Name=availability-zone,Values={}{scope}", sh(z))),
+        );
+    }
     if let Some(t) = &it {
         b.step("See which Availability Zones offer this instance type:", Some(format!(
             "aws ec2 describe-instance-type-offerings --location-type availability-zone --filters Name=instance-type,Values={}{scope}", sh(t))));
         b.step("Or use a similar type (same family, other size or generation), or reserve capacity:", Some(format!(
-            "aws ec2 create-capacity-reservation --instance-type {} --instance-platform Linux/UNIX --availability-zone <az> --instance-count 1{scope}", sh(t))));
+            "aws ec2 create-capacity-reservation --instance-type {} --instance-platform Linux/UNIX --availability-zone {} --instance-count 1{scope}", sh(t), offered.first().map(|z| sh(z)).unwrap_or_else(|| "<az>".into()))));
     }
     format!(
         "Insufficient capacity{}: AWS has no spare capacity for it right now (not a quota)",
@@ -878,12 +1157,18 @@ fn capacity(b: &mut Builder) -> String {
 
 fn throttling(b: &mut Builder) -> String {
     let f = b.f;
-    if let Some(r) = f.retries {
-        b.fact(
+    match f.retries {
+        Some(0) => b.fact(
+            "Retries",
+            "none: the CLI made a single attempt",
+            Evidence::Stated,
+        ),
+        Some(r) => b.fact(
             "Retries",
             format!("gave up after {r} retries"),
             Evidence::Stated,
-        );
+        ),
+        None => {}
     }
     b.step("AWS rate-limited these calls; this is not a quota to raise. Let the CLI back off and retry more:", Some("export AWS_RETRY_MODE=adaptive AWS_MAX_ATTEMPTS=10".into()));
     b.step(

@@ -1431,15 +1431,20 @@ fn condition_line(effect: Effect, c: &Condition, result: Option<bool>, req: &Req
     format!("{lead} {}: {status}", explain_condition(c))
 }
 
-/// Summary line; statements are numbered from 1 for people (`index` + 1).
-fn header(index: usize, st: &Statement, applies: &Applies) -> String {
+/// `Deny statement #1 (Sid "DenyHttp")`: statements are numbered from 1 for people.
+pub fn statement_name(index: usize, st: &Statement) -> String {
     let number = index + 1;
-    let name = match st.sid.as_deref() {
+    match st.sid.as_deref() {
         Some(sid) if !sid.is_empty() => {
             format!("{} statement #{number} (Sid \"{sid}\")", st.effect)
         }
         _ => format!("{} statement #{number}", st.effect),
-    };
+    }
+}
+
+/// Summary line; statements are numbered from 1 for people (`index` + 1).
+fn header(index: usize, st: &Statement, applies: &Applies) -> String {
+    let name = statement_name(index, st);
     match applies {
         Applies::Yes => format!("{name} applies to this request"),
         Applies::No => format!(
@@ -1540,6 +1545,52 @@ pub fn evaluate<'a>(doc: &'a PolicyDocument, req: &Request) -> Evaluation<'a> {
         allows,
         verdict,
     }
+}
+
+/// One line per statement that matters to the request, for reports: every Deny that applies
+/// or may apply, and every Allow that covers the principal, action and resource (also when a
+/// condition keeps it from applying: that is why nothing allows the request). A Deny whose
+/// condition is known not to hold is left out.
+pub fn report_lines(ev: &Evaluation) -> Vec<String> {
+    ev.denies
+        .iter()
+        .filter(|m| m.applies != Applies::No)
+        .chain(ev.allows.iter())
+        .map(|m| match m.explanation.split_first() {
+            Some((head, rest)) if !rest.is_empty() => format!("{head}: {}", rest.join("; ")),
+            Some((head, _)) => head.clone(),
+            None => String::new(),
+        })
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// Allow statements that cover the action and the resource but name other principals: whom
+/// the policy does let in, for a request that no statement allows.
+pub fn allowed_to_others(doc: &PolicyDocument, req: &Request) -> Vec<String> {
+    doc.statements
+        .iter()
+        .enumerate()
+        .filter(|(_, st)| st.effect == Effect::Allow)
+        .filter(|(_, st)| matches!(check_action(st, req.action), Part::Match(_)))
+        .filter(|(_, st)| !matches!(check_resource(st, req), Part::NoMatch))
+        .filter(|(_, st)| matches!(check_principal(st, req), Part::NoMatch))
+        .map(|(i, st)| {
+            let who = match (&st.principal, &st.not_principal) {
+                (Some(Principal::Map(m)), _) => list(&flatten_principal(m)),
+                (Some(Principal::Any), _) => "everyone".to_string(),
+                (None, Some(Principal::Map(m))) => {
+                    format!("everyone except {}", list(&flatten_principal(m)))
+                }
+                _ => "nobody".to_string(),
+            };
+            format!(
+                "{} allows {} only to {who}",
+                statement_name(i, st),
+                req.action
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -3864,5 +3915,85 @@ mod tests {
         assert_eq!(json["denies"][0]["statement"]["principal"], "Any");
         assert!(serde_json::to_value(&doc).is_ok());
         assert!(serde_json::to_value(req).is_ok());
+    }
+
+    #[test]
+    fn report_lines_one_per_statement() {
+        // A bucket policy in the shape of the S3 User Guide's examples: an HTTPS-only Deny
+        // and an Allow for one named user.
+        let policy = r#"{"Version":"2012-10-17","Statement":[
+            {"Sid":"DenyHttp","Effect":"Deny","Principal":"*","Action":"s3:*",
+             "Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],
+             "Condition":{"Bool":{"aws:SecureTransport":"false"}}},
+            {"Sid":"AllowBob","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/bob"},
+             "Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]},
+            {"Effect":"Allow","NotPrincipal":{"AWS":["arn:aws:iam::111122223333:user/alice","arn:aws:iam::111122223333:root"]},
+             "Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"},
+            {"Sid":"OtherAction","Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"*"}]}"#;
+        let doc = parse(policy).expect("parses");
+        let lines = |context: &BTreeMap<String, Vec<String>>| {
+            let req = Request {
+                principal: Some(ALICE),
+                account: None,
+                action: "s3:GetObject",
+                resource: Some("arn:aws:s3:::b/k"),
+                context,
+            };
+            (
+                report_lines(&evaluate(&doc, &req)),
+                allowed_to_others(&doc, &req),
+            )
+        };
+        // Over HTTP: the Deny applies, one line with its parts after the header.
+        let (report, others) = lines(&ctx(&[("aws:SecureTransport", &["false"])]));
+        assert_eq!(report.len(), 1, "{report:#?}");
+        assert!(
+            report[0].starts_with(
+                "Deny statement #1 (Sid \"DenyHttp\") applies to this request: action s3:GetObject matches Action \"s3:*\"; "
+            ),
+            "{report:#?}"
+        );
+        assert!(
+            report[0].ends_with(
+                "Deny when aws:SecureTransport is false (request over HTTP): met (request has aws:SecureTransport = false)"
+            ),
+            "{report:#?}"
+        );
+        assert_eq!(
+            others,
+            vec![
+                "Allow statement #2 (Sid \"AllowBob\") allows s3:GetObject only to arn:aws:iam::111122223333:user/bob".to_string(),
+                "Allow statement #3 allows s3:GetObject only to everyone except [arn:aws:iam::111122223333:user/alice, arn:aws:iam::111122223333:root]".to_string(),
+            ]
+        );
+        // Over HTTPS the Deny's condition does not hold: it is left out.
+        let (report, _) = lines(&ctx(&[("aws:SecureTransport", &["true"])]));
+        assert!(report.is_empty(), "{report:#?}");
+        // Transport unknown: the Deny may apply and says on what.
+        let (report, _) = lines(&ctx(NONE));
+        assert_eq!(report.len(), 1, "{report:#?}");
+        assert!(
+            report[0].contains("applies only if aws:SecureTransport is false"),
+            "{report:#?}"
+        );
+        // The caller named in the Allow: the Allow is reported, nobody else is "other".
+        let context = ctx(&[("aws:SecureTransport", &["true"])]);
+        let req = Request {
+            principal: Some("arn:aws:iam::111122223333:user/bob"),
+            account: None,
+            action: "s3:GetObject",
+            resource: Some("arn:aws:s3:::b/k"),
+            context: &context,
+        };
+        let ev = evaluate(&doc, &req);
+        assert_eq!(ev.verdict, Verdict::Allowed);
+        let report = report_lines(&ev);
+        assert_eq!(report.len(), 2, "{report:#?}");
+        assert!(
+            report[0]
+                .starts_with("Allow statement #2 (Sid \"AllowBob\") applies to this request: ")
+        );
+        assert!(report[1].starts_with("Allow statement #3 applies to this request: "));
+        assert!(allowed_to_others(&doc, &req).is_empty());
     }
 }

@@ -1,12 +1,23 @@
 //! `awsx quota SERVICE [FILTER…]` and `awsx quota SERVICE L-CODE`.
+//!
+//! The list pages through ListServiceQuotas and ListAWSDefaultServiceQuotas concurrently,
+//! merges them, and reads the usage of every listed quota that has a usage metric in one
+//! CloudWatch GetMetricData call. Errors are one line on stderr with a non-zero exit.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
+use serde_json::json;
 
+use crate::findings::{ProbeRecord, QuotaValues};
+use crate::probe::quotas::QuotaRow;
 use crate::probe::{self, Target};
 use crate::sanitize::inert_line;
+
+/// The deadline when `AWSX_TIMEOUT` is unset: listing a large service (ec2 has hundreds of
+/// quotas, 100 a page) takes longer than the diagnosis's 4 s.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn num(x: Option<f64>) -> String {
     match x {
@@ -16,154 +27,391 @@ fn num(x: Option<f64>) -> String {
     }
 }
 
-pub fn run(service: &str, filter: &[String], json: bool, target: Target) -> Result<i32> {
-    if service.is_empty()
-        || !service
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-')
-    {
-        bail!(
-            "invalid service code {service:?}: use a Service Quotas code such as ec2, vpc, lambda"
-        );
+fn timeout() -> (Duration, bool) {
+    match std::env::var_os("AWSX_TIMEOUT") {
+        Some(_) => (probe::deadline_from_env(), true),
+        None => (DEFAULT_TIMEOUT, false),
     }
-    let code = filter
-        .iter()
-        .find(|f| f.starts_with("L-") || f.starts_with("l-"))
-        .map(|c| c.to_ascii_uppercase());
-    let deadline = Instant::now() + probe::deadline_from_env().max(Duration::from_secs(10));
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let show_progress = std::io::stderr().is_terminal();
-    rt.block_on(async {
-        let s = probe::session(&target, deadline).await.map_err(|e| anyhow::anyhow!(e))?;
-        if let Some(code) = code {
-            let (v, recs) = probe::quotas::quota(&s, service, &code).await;
-            if v.value.is_none() && v.default_value.is_none() {
-                let why = recs.iter().find(|r| !r.ok).map(|r| r.summary.clone()).unwrap_or_default();
-                bail!("quota {service}/{code} not found: {why}");
-            }
-            if json {
-                println!("{:#}", serde_json::json!({"service_code": service, "quota_code": code, "quota": v}));
-            } else {
-                println!("{} ({service} / {code})", inert_line(v.name.as_deref().unwrap_or("")));
-                println!("  applied     {}", num(v.value));
-                println!("  default     {}", num(v.default_value));
-                println!("  usage       {}", if v.usage.is_some() { num(v.usage) } else { "unknown".into() });
-                println!("  adjustable  {}", v.adjustable.map_or("unknown".into(), |a| a.to_string()));
-                if v.pending.is_empty() {
-                    println!("  requests    none open");
-                }
-                for (st, d, c) in &v.pending {
-                    println!("  request     {st} desired {} {}", num(*d), c.clone().unwrap_or_default());
-                }
-                if v.adjustable != Some(false) {
-                    let region = target.region.as_ref().map(|r| format!(" --region {r}")).unwrap_or_default();
-                    println!(
-                        "  increase    aws service-quotas request-service-quota-increase --service-code {service} --quota-code {code} --desired-value {}{region}",
-                        num(crate::advise::desired_value(v.value, v.usage))
-                    );
-                }
-            }
-            return Ok(0);
-        }
-        let progress = async {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            if show_progress {
-                eprint!("awsx: listing {service} quotas…");
-            }
-            std::future::pending::<()>().await
-        };
-        let (mut rows, recs) = tokio::select! {
-            r = probe::quotas::list(&s, service) => r,
-            _ = progress => unreachable!(),
-        };
-        if show_progress {
-            eprint!("\r\x1b[2K");
-        }
-        if rows.is_empty() {
-            let why = recs.iter().find(|r| !r.ok).map(|r| r.summary.clone()).unwrap_or_else(|| "no quotas listed".into());
-            bail!("no quotas for service code {service}: {why}");
-        }
-        let words: Vec<String> = filter.iter().map(|w| w.to_ascii_lowercase()).collect();
-        rows.retain(|r| {
-            let name = r.quota_name.to_ascii_lowercase();
-            words.iter().all(|w| name.contains(w.as_str()) || r.quota_code.to_ascii_lowercase() == *w)
-        });
-        // Usage for the listed quotas that have a metric, concurrently (bounded list).
-        let futs = rows.iter().take(50).map(|r| {
-            let m = r.metric.clone();
-            let s = &s;
-            async move {
-                match m {
-                    Some(m) => probe::quotas::usage(s, &m).await.0,
-                    None => None,
-                }
-            }
-        });
-        let usages = futures_join_all(futs).await;
-        for (r, u) in rows.iter_mut().zip(usages) {
-            r.usage = u;
-        }
-        if json {
-            println!("{:#}", serde_json::json!({"service_code": service, "quotas": rows}));
-            return Ok(0);
-        }
-        let w = rows.iter().map(|r| r.quota_name.chars().count()).max().unwrap_or(10).min(70);
-        println!("{:<12} {:<w$} {:>10} {:>10} {:>8} {:>10}", "CODE", "NAME", "APPLIED", "DEFAULT", "USAGE", "ADJUSTABLE");
-        for r in &rows {
-            let name: String = inert_line(&r.quota_name).chars().take(w).collect();
-            println!(
-                "{:<12} {:<w$} {:>10} {:>10} {:>8} {:>10}",
-                inert_line(&r.quota_code),
-                name,
-                num(r.value.or(r.default_value)),
-                num(r.default_value),
-                num(r.usage),
-                r.adjustable.map_or("-", |a| if a { "yes" } else { "no" })
-            );
-        }
-        if rows.is_empty() {
-            bail!("no {service} quota matches {:?}", filter.join(" "));
-        }
-        Ok(0)
+}
+
+/// A Service Quotas service code: letters, digits and dashes (`ec2`, `vpc`,
+/// `elasticloadbalancing`, `AWSCloudMap`).
+fn valid_service(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+}
+
+/// `L-` and 1–32 letters or digits (`L-417A185B`).
+fn valid_quota_code(s: &str) -> bool {
+    s.strip_prefix("L-").is_some_and(|rest| {
+        !rest.is_empty() && rest.len() <= 32 && rest.chars().all(|c| c.is_ascii_alphanumeric())
     })
 }
 
-/// join_all without the futures crate: the list is short and on one thread.
-async fn futures_join_all<F: std::future::Future>(futs: impl Iterator<Item = F>) -> Vec<F::Output> {
-    let mut set = Vec::new();
-    for f in futs {
-        set.push(Box::pin(f));
+/// Drops the SDK's debug tail (` (DispatchFailure(DispatchFailure { … }))`) from a one-line
+/// error summary.
+fn tidy(summary: &str) -> String {
+    let mut from = 0;
+    while let Some(i) = summary[from..].find(" (").map(|i| i + from) {
+        let rest = &summary[i + 2..];
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if word.starts_with(|c: char| c.is_ascii_uppercase()) && rest[word.len()..].starts_with('(')
+        {
+            return summary[..i].trim_end().to_string();
+        }
+        from = i + 2;
     }
-    let mut out = Vec::with_capacity(set.len());
-    // Poll all concurrently by joining pairs recursively would need more code; tokio's
-    // JoinSet needs 'static futures. A simple approach: drive them together with select
-    // over an index.
-    let mut pending: Vec<Option<_>> = set.into_iter().map(Some).collect();
-    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut all = true;
-        for (i, slot) in pending.iter_mut().enumerate() {
-            if let Some(fut) = slot {
-                match fut.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => {
-                        results[i] = Some(v);
-                        *slot = None;
-                    }
-                    std::task::Poll::Pending => all = false,
-                }
+    summary.to_string()
+}
+
+/// Why a look-up gave nothing, in one line.
+fn why(r: &ProbeRecord, explicit_timeout: bool, limit: Duration) -> String {
+    let op = r.probe.split(':').nth(1).unwrap_or(&r.probe);
+    if r.timed_out && !r.summary.contains(':') && !explicit_timeout {
+        return format!(
+            "{op}: no answer within {}s (AWSX_TIMEOUT=SECONDS waits longer)",
+            limit.as_secs()
+        );
+    }
+    format!("{op}: {}", tidy(&r.summary))
+}
+
+fn first_failure(recs: &[ProbeRecord], explicit: bool, limit: Duration) -> Option<String> {
+    recs.iter().find(|r| !r.ok).map(|r| why(r, explicit, limit))
+}
+
+/// ` --profile P --region R`, or the quota's home region for global quotas (IAM, S3 buckets).
+fn scope(target: &Target, service: &str, code: &str) -> String {
+    let mut s = String::new();
+    if let Some(p) = &target.profile {
+        s.push_str(&format!(" --profile {}", crate::advise::sh(p)));
+    }
+    let home = crate::knowledge::quotas::by_code(service, code).and_then(|q| q.home_region());
+    if let Some(r) = home.map(str::to_string).or_else(|| target.region.clone()) {
+        s.push_str(&format!(" --region {}", crate::advise::sh(&r)));
+    }
+    s
+}
+
+/// `awsx quota SERVICE [FILTER…] [--json]`.
+pub fn run(service: &str, filter: &[String], json: bool, target: Target) -> Result<i32> {
+    if !valid_service(service) {
+        bail!(
+            "invalid service code {:?}: use a Service Quotas service code such as ec2, vpc, lambda (aws service-quotas list-services)",
+            inert_line(service)
+        );
+    }
+    let codes: Vec<&String> = filter
+        .iter()
+        .filter(|f| f.len() > 2 && f[..2].eq_ignore_ascii_case("L-"))
+        .collect();
+    let code = match codes.as_slice() {
+        [] => None,
+        [c] => {
+            let c = c.to_ascii_uppercase();
+            if !valid_quota_code(&c) {
+                bail!(
+                    "invalid quota code {:?}: quota codes look like L-1216C47A",
+                    inert_line(&c)
+                );
+            }
+            Some(c)
+        }
+        _ => bail!("give one quota code (L-…) at a time"),
+    };
+    let (limit, explicit) = timeout();
+    let deadline = Instant::now() + limit;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let show_progress = !json && std::io::stderr().is_terminal();
+    rt.block_on(async {
+        let s = probe::session(&target, deadline)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", tidy(&e)))?;
+        let work = async {
+            match &code {
+                Some(code) => one(&s, service, code, json, &target, explicit, limit).await,
+                None => list(&s, service, filter, json, explicit, limit).await,
+            }
+        };
+        tokio::pin!(work);
+        if !show_progress {
+            return work.await;
+        }
+        tokio::select! {
+            r = &mut work => r,
+            _ = tokio::time::sleep(Duration::from_millis(300)) => {
+                let _ = write!(std::io::stderr(), "awsx: asking Service Quotas about {service}…");
+                let r = work.await;
+                let _ = write!(std::io::stderr(), "\r\x1b[2K");
+                r
             }
         }
-        if all {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
     })
-    .await;
-    for r in results.into_iter().flatten() {
-        out.push(r);
+}
+
+/// What awsx knows about the usage, in words.
+fn usage_text(v: &QuotaValues, recs: &[ProbeRecord], explicit: bool, limit: Duration) -> String {
+    if v.usage.is_some() {
+        return num(v.usage);
+    }
+    match recs.iter().find(|r| r.probe == "cloudwatch:GetMetricData") {
+        None => "unknown (Service Quotas names no usage metric for this quota)".into(),
+        Some(r) if r.ok => "unknown (no datapoint in the last hour)".into(),
+        Some(r) => format!("unknown ({})", why(r, explicit, limit)),
+    }
+}
+
+/// One quota in full, with its open increase requests and the command to raise it.
+async fn one(
+    s: &probe::Session,
+    service: &str,
+    code: &str,
+    json: bool,
+    target: &Target,
+    explicit: bool,
+    limit: Duration,
+) -> Result<i32> {
+    let (v, recs) = probe::quotas::quota(s, service, code).await;
+    if v.value.is_none() && v.default_value.is_none() {
+        let why = first_failure(&recs, explicit, limit).unwrap_or_default();
+        bail!("quota {service} {code} not found: {why}");
+    }
+    let increase = (v.adjustable != Some(false) && !v.unmanaged).then(|| {
+        format!(
+            "aws service-quotas request-service-quota-increase --service-code {service} --quota-code {code} --desired-value {}{}",
+            num(crate::advise::desired_value(v.value, v.usage)),
+            scope(target, service, code)
+        )
+    });
+    let history = recs.iter().find(|r| {
+        r.probe
+            .ends_with("ListRequestedServiceQuotaChangeHistoryByQuota")
+    });
+    let failed: Vec<String> = recs
+        .iter()
+        .filter(|r| !r.ok)
+        .map(|r| why(r, explicit, limit))
+        .collect();
+    if json {
+        let out = json!({
+            "service_code": service,
+            "quota_code": code,
+            "quota_name": v.name,
+            "value": v.value,
+            "default_value": v.default_value,
+            "usage": v.usage,
+            "adjustable": v.adjustable,
+            "unit": v.unit,
+            "managed": !v.unmanaged,
+            "pending_requests": v.pending.iter().map(|(st, d, c)| json!({"status": st, "desired_value": d, "created": c})).collect::<Vec<_>>(),
+            "increase_command": increase,
+            "failed_lookups": failed,
+        });
+        println!("{out:#}");
+        return Ok(0);
+    }
+    let mut out = String::new();
+    out.push_str(&format!(
+        "{} ({service} / {code})\n",
+        inert_line(v.name.as_deref().unwrap_or("(unnamed quota)"))
+    ));
+    out.push_str(&format!("  applied     {}\n", num(v.value)));
+    out.push_str(&format!("  default     {}\n", num(v.default_value)));
+    out.push_str(&format!(
+        "  usage       {}\n",
+        inert_line(&usage_text(&v, &recs, explicit, limit))
+    ));
+    out.push_str(&format!(
+        "  adjustable  {}\n",
+        v.adjustable
+            .map_or("unknown", |a| if a { "yes" } else { "no" })
+    ));
+    if let Some(u) = v.unit.as_deref().filter(|u| !u.is_empty() && *u != "None") {
+        out.push_str(&format!("  unit        {}\n", inert_line(u)));
+    }
+    match history {
+        Some(h) if !h.ok => out.push_str(&format!(
+            "  requests    unknown ({})\n",
+            inert_line(&why(h, explicit, limit))
+        )),
+        _ if v.pending.is_empty() => out.push_str("  requests    none open\n"),
+        _ => {}
+    }
+    for (st, d, c) in &v.pending {
+        out.push_str(&format!(
+            "  request     {} desired {}{}\n",
+            inert_line(st),
+            num(*d),
+            c.as_deref()
+                .map(|c| format!(", opened {}", inert_line(c)))
+                .unwrap_or_default()
+        ));
+    }
+    if v.unmanaged {
+        out.push_str("  increase    Service Quotas does not manage this quota: ask AWS Support\n");
+    } else if let Some(cmd) = &increase {
+        if !v.pending.is_empty() {
+            out.push_str("  note        a request is already open; AWS takes a new one for this quota once it is closed\n");
+        }
+        out.push_str(&format!("  increase    {cmd}\n"));
+    } else {
+        out.push_str("  increase    not adjustable: reduce usage instead\n");
+    }
+    print!("{out}");
+    Ok(0)
+}
+
+/// The quotas of one service, filtered by words (all must match name, code, unit or usage
+/// dimensions, case-insensitively).
+async fn list(
+    s: &probe::Session,
+    service: &str,
+    filter: &[String],
+    json: bool,
+    explicit: bool,
+    limit: Duration,
+) -> Result<i32> {
+    let (mut rows, recs) = probe::quotas::list(s, service).await;
+    if rows.is_empty() {
+        let why = first_failure(&recs, explicit, limit)
+            .unwrap_or_else(|| "Service Quotas listed none".into());
+        bail!("no quotas for service code {service}: {why}");
+    }
+    let words: Vec<String> = filter.iter().map(|w| w.to_ascii_lowercase()).collect();
+    rows.retain(|r| {
+        let hay = r.haystack();
+        words.iter().all(|w| hay.contains(w.as_str()))
+    });
+    if rows.is_empty() {
+        bail!(
+            "no {service} quota matches {:?} (try fewer words, or none to list all)",
+            inert_line(&filter.join(" "))
+        );
+    }
+    let with_metric: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].metric.is_some())
+        .collect();
+    let metrics: Vec<_> = with_metric
+        .iter()
+        .filter_map(|&i| rows[i].metric.clone())
+        .collect();
+    let mut failed: Vec<String> = recs
+        .iter()
+        .filter(|r| !r.ok)
+        .map(|r| why(r, explicit, limit))
+        .collect();
+    if !metrics.is_empty() {
+        let (usages, rec) = probe::quotas::usages(s, &metrics).await;
+        for (&i, u) in with_metric.iter().zip(usages) {
+            rows[i].usage = u;
+        }
+        if !rec.ok {
+            failed.push(why(&rec, explicit, limit));
+        }
+    }
+    let applied_unknown = rows.iter().any(|r| r.value.is_none());
+    if json {
+        println!(
+            "{:#}",
+            json!({"service_code": service, "quotas": rows, "failed_lookups": failed})
+        );
+        return Ok(0);
+    }
+    print!("{}", table(&rows));
+    let mut err = std::io::stderr().lock();
+    if applied_unknown {
+        let _ = writeln!(
+            err,
+            "awsx: * applied value unknown, the AWS default is shown"
+        );
+    }
+    for f in &failed {
+        let _ = writeln!(err, "awsx: look-up failed: {}", inert_line(f));
+    }
+    Ok(0)
+}
+
+fn table(rows: &[QuotaRow]) -> String {
+    let w = rows
+        .iter()
+        .map(|r| r.quota_name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 70);
+    let mut out = format!(
+        "{:<12} {:<w$} {:>10} {:>10} {:>8} {:>10}\n",
+        "CODE", "NAME", "APPLIED", "DEFAULT", "USAGE", "ADJUSTABLE"
+    );
+    for r in rows {
+        let name: String = inert_line(&r.quota_name).chars().take(w).collect();
+        let applied = match r.value {
+            Some(_) => num(r.value),
+            None if r.default_value.is_some() => format!("{}*", num(r.default_value)),
+            None => "-".into(),
+        };
+        out.push_str(&format!(
+            "{:<12} {:<w$} {:>10} {:>10} {:>8} {:>10}\n",
+            inert_line(&r.quota_code),
+            name,
+            applied,
+            num(r.default_value),
+            num(r.usage),
+            r.adjustable.map_or("-", |a| if a { "yes" } else { "no" })
+        ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_are_checked() {
+        assert!(valid_service("ec2"));
+        assert!(valid_service("AWSCloudMap"));
+        assert!(valid_service("elasticloadbalancing"));
+        assert!(!valid_service("bad code!"));
+        assert!(!valid_service(""));
+        assert!(!valid_service("-x"));
+        assert!(valid_quota_code("L-417A185B"));
+        assert!(!valid_quota_code("L-"));
+        assert!(!valid_quota_code("L-41 7A"));
+        assert!(!valid_quota_code("L-bad!"));
+    }
+
+    #[test]
+    fn sdk_debug_tail_is_dropped() {
+        let s = "dispatch failure: io error: client error (Connect): tcp connect error: Connection refused (os error 111) (DispatchFailure(DispatchFailure { source: ConnectorError { kind: Io } }))";
+        assert_eq!(
+            tidy(s),
+            "dispatch failure: io error: client error (Connect): tcp connect error: Connection refused (os error 111)"
+        );
+        assert_eq!(tidy("HTTP 500"), "HTTP 500");
+    }
+
+    #[test]
+    fn unknown_applied_values_are_marked() {
+        let row = QuotaRow {
+            quota_code: "L-F678F1CE".into(),
+            quota_name: "VPCs per Region".into(),
+            value: None,
+            default_value: Some(5.0),
+            usage: None,
+            adjustable: Some(true),
+            unit: None,
+            global: false,
+            metric: None,
+        };
+        let t = table(&[row]);
+        assert!(t.contains("L-F678F1CE"), "{t}");
+        assert!(t.contains("5*"), "{t}");
+    }
 }

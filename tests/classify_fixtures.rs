@@ -91,3 +91,51 @@ fn fixtures_classify_as_expected() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn every_fixture_report_validates_against_the_schema() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/report.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let (texts, _) = fixtures();
+    for (name, text) in &texts {
+        let f = classify(text, None);
+        let fx = awsx::findings::Findings::default();
+        let advice = awsx::advise::advise(&f, &fx);
+        let report = awsx::report::json(&f, &fx, &advice);
+        let errors: Vec<String> = validator
+            .iter_errors(&report)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+        assert!(!advice.headline.is_empty(), "{name}: empty headline");
+    }
+}
+
+#[test]
+fn limits_never_advise_a_quota_increase_for_capacity_or_throttling() {
+    let (texts, _) = fixtures();
+    for (name, text) in &texts {
+        let f = classify(text, None);
+        let advice = awsx::advise::advise(&f, &awsx::findings::Findings::default());
+        let increase = advice.next_steps.iter().any(|s| {
+            s.command
+                .as_deref()
+                .is_some_and(|c| c.contains("request-service-quota-increase"))
+        });
+        match f.category {
+            awsx::failure::Category::Capacity | awsx::failure::Category::Throttling => {
+                assert!(!increase, "{name}: a quota increase for {:?}", f.category)
+            }
+            awsx::failure::Category::Quota if f.quota.as_ref().is_some_and(|q| q.managed) => {
+                assert!(increase, "{name}: no increase command for a managed quota")
+            }
+            _ => {}
+        }
+    }
+}

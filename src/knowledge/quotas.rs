@@ -560,6 +560,30 @@ pub fn vcpu_quota(instance_type: &str, spot: bool) -> Option<&'static Quota> {
     must("ec2", code)
 }
 
+/// vCPUs of one instance of `instance_type`, by the size rule that holds across the
+/// families the vCPU quotas count (`large` = 2, `xlarge` = 4, `Nxlarge` = 4N: p3.2xlarge 8,
+/// p4d.24xlarge 96, g5.48xlarge 192, u-6tb1.56xlarge 224). `None` where the rule breaks:
+/// sizes below `large` (t2.micro 1, t3.micro 2), `metal`, HPC families (SMT off, so half),
+/// Mac (Dedicated Hosts) and unknown families. Used to size a quota increase request.
+pub fn vcpus_of(instance_type: &str) -> Option<u32> {
+    let lower = instance_type.trim().to_ascii_lowercase();
+    let (family, size) = lower.split_once('.')?;
+    let group = vcpu_group(family)?;
+    if matches!(group, VcpuGroup::Hpc | VcpuGroup::Mac) {
+        return None;
+    }
+    match size {
+        "large" => Some(2),
+        "xlarge" => Some(4),
+        _ => size
+            .strip_suffix("xlarge")
+            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|n| n.parse::<u32>().ok())
+            .filter(|&n| (1..=1024).contains(&n))
+            .map(|n| n * 4),
+    }
+}
+
 fn is_size(size: &str) -> bool {
     match size {
         "nano" | "micro" | "small" | "medium" | "large" | "xlarge" | "metal" => true,
@@ -1306,6 +1330,30 @@ mod tests {
             assert_eq!(od(bad), None, "{bad:?}");
         }
         assert_eq!(spot("mac1.metal"), None);
+    }
+
+    #[test]
+    fn vcpus_by_size() {
+        assert_eq!(vcpus_of("p3.2xlarge"), Some(8));
+        assert_eq!(vcpus_of("P4D.24XLARGE"), Some(96));
+        assert_eq!(vcpus_of("p5.48xlarge"), Some(192));
+        assert_eq!(vcpus_of("g4dn.xlarge"), Some(4));
+        assert_eq!(vcpus_of("m5.large"), Some(2));
+        assert_eq!(vcpus_of("u-6tb1.56xlarge"), Some(224));
+        assert_eq!(vcpus_of("trn1.32xlarge"), Some(128));
+        for unknown in [
+            "t3.micro",
+            "t2.nano",
+            "m5.metal",
+            "hpc6a.48xlarge",
+            "mac1.metal",
+            "q9.large",
+            "p3",
+            "m5.0xlarge",
+            "m5.99999999999xlarge",
+        ] {
+            assert_eq!(vcpus_of(unknown), None, "{unknown}");
+        }
     }
 
     #[test]

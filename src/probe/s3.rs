@@ -3,17 +3,124 @@
 
 use std::collections::BTreeMap;
 
+use aws_config::SdkConfig;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+
 use crate::findings::{BucketFacts, ProbeRecord};
 
 use super::Session;
 
-fn client(s: &Session) -> aws_sdk_s3::Client {
-    let mut b = aws_sdk_s3::config::Builder::from(&s.conf);
+/// The SDK configuration for the resource look-ups (bucket and key).
+///
+/// With `AWSX_DIAGNOSE_PROFILE` they must run as that profile. The session's default
+/// credential chain reads the environment first, so when the failed command ran with
+/// `AWS_ACCESS_KEY_ID` in the environment the session still holds those keys (the very
+/// keys that were denied): resolve the profile's own credentials here. Without
+/// `AWSX_DIAGNOSE_PROFILE`, or without keys in the environment, the session is used as is.
+pub(crate) async fn lookup_conf(s: &Session) -> Result<SdkConfig, String> {
+    let Some(profile) = &s.diagnose_profile else {
+        return Ok(s.conf.clone());
+    };
+    let env_keys = std::env::var_os("AWS_ACCESS_KEY_ID").is_some_and(|v| !v.is_empty());
+    if !env_keys {
+        return Ok(s.conf.clone());
+    }
+    use aws_config::profile::ProfileFileCredentialsProvider;
+    use aws_config::provider_config::ProviderConfig;
+    let mut pc = ProviderConfig::empty().with_region(s.conf.region().cloned());
+    if let Some(h) = s.conf.http_client() {
+        pc = pc.with_http_client(h);
+    }
+    if let Some(sleep) = s.conf.sleep_impl() {
+        pc = pc.with_sleep_impl(sleep);
+    }
+    let provider = ProfileFileCredentialsProvider::builder()
+        .configure(&pc)
+        .profile_name(profile)
+        .build();
+    let creds = tokio::time::timeout(s.remaining(), provider.provide_credentials())
+        .await
+        .map_err(|_| format!("the credentials of profile {profile} did not resolve in time"))?
+        .map_err(|e| {
+            format!(
+                "profile {profile} (AWSX_DIAGNOSE_PROFILE) gave no usable credentials: {}",
+                super::first_line(&error_chain(&e))
+            )
+        })?;
+    Ok(s.conf
+        .to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(creds))
+        .build())
+}
+
+/// An error and its sources, `: `-separated, without Debug output.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
+}
+
+/// A record for a look-up that could not start.
+pub(crate) fn not_started(probe: &str, summary: String) -> ProbeRecord {
+    ProbeRecord {
+        probe: probe.to_string(),
+        ok: false,
+        summary,
+        error_code: None,
+        denied: false,
+        timed_out: false,
+        ms: None,
+    }
+}
+
+/// The S3 endpoint the failed command talked to, when it was not AWS's own.
+fn custom_endpoint(s: &Session) -> Option<String> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    s.target
+        .endpoint_url
+        .clone()
+        .or_else(|| env("AWS_ENDPOINT_URL_S3"))
+        .or_else(|| env("AWS_ENDPOINT_URL"))
+        .or_else(|| super::services_endpoint(s.target.profile.as_deref(), "s3"))
+        .or_else(|| s.conf.endpoint_url().map(str::to_string))
+}
+
+/// `aws:SecureTransport` of the failed request and where that comes from: the CLI talks
+/// HTTPS to AWS's endpoints; an `--endpoint-url http://…` (an emulator, a proxy) is plain HTTP.
+fn secure_transport(s: &Session) -> Option<(bool, String)> {
+    match custom_endpoint(s) {
+        None => Some((
+            true,
+            "the CLI sends requests to AWS's endpoints over HTTPS".into(),
+        )),
+        Some(u) => {
+            let lower = u.trim().to_ascii_lowercase();
+            let shown = super::first_line(u.trim());
+            if lower.starts_with("https://") {
+                Some((true, format!("the command's endpoint {shown} is HTTPS")))
+            } else if lower.starts_with("http://") {
+                Some((
+                    false,
+                    format!("the command's endpoint {shown} is plain HTTP"),
+                ))
+            } else {
+                None
+            }
+        }
+    }
+}
+
+fn client(s: &Session, conf: &SdkConfig) -> aws_sdk_s3::Client {
+    let mut b = aws_sdk_s3::config::Builder::from(conf);
     // An emulator or proxy endpoint has no per-bucket DNS: `b.localhost` does not resolve.
-    let custom = s.target.endpoint_url.is_some()
-        || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some()
-        || std::env::var_os("AWS_ENDPOINT_URL").is_some();
-    if custom {
+    if custom_endpoint(s).is_some() {
         b = b.force_path_style(true);
     }
     aws_sdk_s3::Client::from_conf(b.build())
@@ -32,12 +139,84 @@ pub async fn bucket(
     bucket: &str,
     denied: Option<Denied<'_>>,
 ) -> (BucketFacts, Vec<ProbeRecord>) {
-    let c = client(s);
+    let mut records = Vec::new();
+    let conf = match lookup_conf(s).await {
+        Ok(c) => c,
+        Err(e) => {
+            records.push(not_started("credentials (AWSX_DIAGNOSE_PROFILE)", e));
+            s.conf.clone()
+        }
+    };
+    let mut c = client(s, &conf);
     let mut facts = BucketFacts {
         bucket: bucket.to_string(),
         ..Default::default()
     };
-    let (policy, status, pab, own, enc, loc, head) = tokio::join!(
+    // HeadBucket first: its `x-amz-bucket-region` header (on success, and on the 301 or 400
+    // that a bucket in another region answers) says where to send the other look-ups.
+    let redirect: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+    let head = s
+        .call("s3:HeadBucket", async {
+            let res = c.head_bucket().bucket(bucket).send().await;
+            if let Err(e) = &res
+                && let Some(r) = e
+                    .raw_response()
+                    .and_then(|raw| raw.headers().get("x-amz-bucket-region"))
+                && let Ok(mut slot) = redirect.lock()
+            {
+                *slot = Some(r.to_string());
+            }
+            res
+        })
+        .await;
+    let redirect = redirect.into_inner().ok().flatten();
+    let asked = conf.region().map(|r| r.as_ref().to_string());
+    let (out, mut rec) = head;
+    match (&out, rec.error_code.as_deref()) {
+        (Some(_), _) => facts.exists = Some(true),
+        (None, Some("NotFound" | "NoSuchBucket" | "404")) => {
+            facts.exists = Some(false);
+            rec.ok = true;
+            rec.summary = "the bucket does not exist".into();
+        }
+        (None, Some("403" | "Forbidden" | "AccessDenied")) => {
+            facts.exists = Some(true);
+            rec.summary =
+                "the bucket exists but this identity may not access it (HeadBucket 403)".into();
+        }
+        _ => {}
+    }
+    facts.region = out
+        .as_ref()
+        .and_then(|o| o.bucket_region().map(str::to_string))
+        .or(redirect.clone());
+    if let Some(r) = &facts.region
+        && asked.as_deref() != Some(r.as_str())
+    {
+        if redirect.is_some() {
+            facts.exists = Some(true);
+            let moved = format!(
+                "the bucket is in {r}, not in {}",
+                asked.as_deref().unwrap_or("the configured region")
+            );
+            if rec.denied {
+                rec.summary = format!("{}; {moved}", rec.summary);
+            } else {
+                rec.ok = true;
+                rec.summary = moved;
+            }
+        }
+        if custom_endpoint(s).is_none() {
+            let conf = conf
+                .to_builder()
+                .region(aws_config::Region::new(r.clone()))
+                .build();
+            c = client(s, &conf);
+        }
+    }
+    records.push(rec);
+
+    let (policy, status, pab, own, enc, loc) = tokio::join!(
         s.call(
             "s3:GetBucketPolicy",
             c.get_bucket_policy().bucket(bucket).send()
@@ -62,53 +241,44 @@ pub async fn bucket(
             "s3:GetBucketLocation",
             c.get_bucket_location().bucket(bucket).send()
         ),
-        s.call("s3:HeadBucket", c.head_bucket().bucket(bucket).send()),
     );
-    let mut records = Vec::new();
     // Answers that are facts, not failures: no policy, no PAB, no ownership controls.
     let absent = |r: &ProbeRecord, codes: &[&str]| {
         r.error_code.as_deref().is_some_and(|c| codes.contains(&c))
     };
 
-    let (out, mut rec) = head;
-    match (&out, rec.error_code.as_deref()) {
-        (Some(_), _) => facts.exists = Some(true),
-        (None, Some("NotFound" | "NoSuchBucket" | "404")) => {
-            facts.exists = Some(false);
-            rec.ok = true;
-            rec.summary = "the bucket does not exist".into();
-        }
-        (None, Some("403" | "Forbidden" | "AccessDenied")) => {
-            facts.exists = Some(true);
-            rec.summary =
-                "the bucket exists but this identity may not access it (HeadBucket 403)".into();
-        }
-        _ => {}
-    }
-    if let Some(o) = &out {
-        facts.region = o.bucket_region().map(str::to_string);
-    }
-    records.push(rec);
-
-    let (out, rec) = loc;
+    let (out, mut rec) = loc;
     if let Some(o) = out {
         let r = o
             .location_constraint()
             .map(|l| l.as_str().to_string())
             .unwrap_or_default();
-        facts.region = Some(if r.is_empty() {
-            "us-east-1".to_string()
-        } else {
-            r
+        facts.region = Some(match r.as_str() {
+            // GetBucketLocation's legacy answers: none for us-east-1, "EU" for eu-west-1.
+            "" => "us-east-1".to_string(),
+            "EU" => "eu-west-1".to_string(),
+            _ => r,
         });
+    } else {
+        unreadable(&mut rec, "a location");
     }
     records.push(rec);
 
     let (out, mut rec) = policy;
     if let Some(p) = out.and_then(|o| o.policy().map(str::to_string)) {
         facts.policy = serde_json::from_str(&p).ok();
-        if let (Some(d), Ok(doc)) = (&denied, crate::policy::parse(&p)) {
-            analyse(&mut facts, &doc, d);
+        match crate::policy::parse(&p) {
+            Ok(doc) => {
+                if let Some(d) = &denied {
+                    analyse(&mut facts, &doc, d, secure_transport(s));
+                }
+            }
+            Err(e) => {
+                rec.summary = format!(
+                    "the policy was read but awsx cannot parse it: {}",
+                    super::first_line(&e)
+                );
+            }
         }
     } else if absent(&rec, &["NoSuchBucketPolicy"]) {
         facts.no_policy = true;
@@ -116,11 +286,20 @@ pub async fn bucket(
         rec.summary = "no bucket policy".into();
     } else if rec.denied {
         facts.policy_denied = true;
+        rec.summary = format!(
+            "denied ({}): this identity may not read the bucket policy (ask the bucket owner)",
+            rec.error_code.as_deref().unwrap_or("AccessDenied")
+        );
+    } else {
+        unreadable(&mut rec, "a bucket policy");
     }
     records.push(rec);
 
-    let (out, rec) = status;
-    facts.is_public = out.and_then(|o| o.policy_status().and_then(|p| p.is_public()));
+    let (out, mut rec) = status;
+    match out {
+        Some(o) => facts.is_public = o.policy_status().and_then(|p| p.is_public()),
+        None => unreadable(&mut rec, "a policy status"),
+    }
     records.push(rec);
 
     let (out, mut rec) = pab;
@@ -134,6 +313,8 @@ pub async fn bucket(
     } else if absent(&rec, &["NoSuchPublicAccessBlockConfiguration"]) {
         rec.ok = true;
         rec.summary = "no public access block on the bucket".into();
+    } else {
+        unreadable(&mut rec, "a public access block");
     }
     records.push(rec);
 
@@ -146,6 +327,8 @@ pub async fn bucket(
     } else if absent(&rec, &["OwnershipControlsNotFoundError"]) {
         rec.ok = true;
         rec.summary = "no ownership controls".into();
+    } else {
+        unreadable(&mut rec, "ownership controls");
     }
     records.push(rec);
 
@@ -159,25 +342,58 @@ pub async fn bucket(
             if let Some(d) = r.apply_server_side_encryption_by_default() {
                 let algo = d.sse_algorithm().as_str().to_string();
                 if algo.starts_with("aws:kms") {
-                    facts.kms_key =
-                        Some(d.kms_master_key_id().unwrap_or("alias/aws/s3").to_string());
+                    facts.kms_key = Some(
+                        d.kms_master_key_id()
+                            .filter(|k| !k.is_empty())
+                            .unwrap_or("alias/aws/s3")
+                            .to_string(),
+                    );
                 }
-                facts.encryption = Some(
-                    serde_json::json!({"SSEAlgorithm": algo, "KMSMasterKeyID": d.kms_master_key_id()}),
-                );
+                facts.encryption = Some(serde_json::json!({
+                    "SSEAlgorithm": algo,
+                    "KMSMasterKeyID": d.kms_master_key_id(),
+                    "BucketKeyEnabled": r.bucket_key_enabled(),
+                }));
             }
         }
     } else if absent(&rec, &["ServerSideEncryptionConfigurationNotFoundError"]) {
         rec.ok = true;
         rec.summary = "no default encryption".into();
+    } else {
+        unreadable(&mut rec, "an encryption configuration");
     }
     records.push(rec);
     (facts, records)
 }
 
-fn analyse(facts: &mut BucketFacts, doc: &crate::policy::PolicyDocument, d: &Denied<'_>) {
-    use crate::policy::{Applies, Request, Verdict, evaluate};
-    let context: BTreeMap<String, Vec<String>> = BTreeMap::new();
+/// A 2xx answer the SDK could not read as the expected document: the endpoint (an emulator
+/// such as moto answers `?policyStatus` with an object listing) does not implement the call.
+pub(crate) fn unreadable(rec: &mut ProbeRecord, what: &str) {
+    if !rec.ok
+        && !rec.denied
+        && !rec.timed_out
+        && rec.error_code.is_none()
+        && rec.summary.starts_with("HTTP 2")
+    {
+        rec.summary = format!(
+            "the endpoint answered {} but not with {what}: it does not seem to implement {}",
+            rec.summary,
+            rec.probe.split(':').nth(1).unwrap_or(&rec.probe)
+        );
+    }
+}
+
+fn analyse(
+    facts: &mut BucketFacts,
+    doc: &crate::policy::PolicyDocument,
+    d: &Denied<'_>,
+    secure: Option<(bool, String)>,
+) {
+    use crate::policy::{Request, Verdict, evaluate};
+    let mut context: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if let Some((secure, _)) = &secure {
+        context.insert("aws:SecureTransport".into(), vec![secure.to_string()]);
+    }
     let req = Request {
         principal: d.principal,
         account: d.account,
@@ -186,32 +402,39 @@ fn analyse(facts: &mut BucketFacts, doc: &crate::policy::PolicyDocument, d: &Den
         context: &context,
     };
     let ev = evaluate(doc, &req);
-    let sid = |i: usize, s: &crate::policy::Statement| {
-        s.sid.clone().unwrap_or_else(|| format!("#{}", i + 1))
-    };
-    for m in &ev.denies {
-        let cond = match &m.applies {
-            Applies::Yes => "applies to this request".to_string(),
-            Applies::DependsOn(_) => "applies if its condition holds".to_string(),
-            Applies::No => continue,
-        };
+    facts.analysis = crate::policy::report_lines(&ev);
+    let uses_transport = doc.statements.iter().any(|st| {
+        st.condition
+            .iter()
+            .any(|c| c.key.eq_ignore_ascii_case("aws:SecureTransport"))
+    });
+    if let (true, Some((secure, why))) = (uses_transport, &secure) {
         facts.analysis.push(format!(
-            "Deny {} {cond}: {}",
-            sid(m.index, m.statement),
-            m.explanation.join("; ")
+            "aws:SecureTransport is {secure} for this request: {why}"
         ));
     }
-    for m in &ev.allows {
-        let cond = match &m.applies {
-            Applies::Yes => "covers this request".to_string(),
-            Applies::DependsOn(_) => "would cover it if its condition holds".to_string(),
-            Applies::No => continue,
-        };
-        facts.analysis.push(format!(
-            "Allow {} {cond}: {}",
-            sid(m.index, m.statement),
-            m.explanation.join("; ")
-        ));
+    match ev.verdict {
+        Verdict::ExplicitDeny => facts.analysis.push(format!(
+            "an explicit Deny in the bucket policy refuses {} here, whatever the identity policies allow",
+            d.action
+        )),
+        Verdict::DependsOn => facts.analysis.push(format!(
+            "whether the bucket policy refuses {} depends on request values awsx cannot know (above)",
+            d.action
+        )),
+        Verdict::NoAllow => {
+            facts
+                .analysis
+                .extend(crate::policy::allowed_to_others(doc, &req));
+            facts.analysis.push(format!(
+                "no statement allows {} for this principal (same-account callers can still be allowed by their identity policy)",
+                d.action
+            ));
+        }
+        Verdict::Allowed => facts.analysis.push(format!(
+            "the bucket policy allows {}: the denial comes from elsewhere (the caller's identity policy, an SCP, a VPC endpoint policy, the KMS key)",
+            d.action
+        )),
     }
     let verdict = match ev.verdict {
         Verdict::ExplicitDeny => "explicit-deny",
@@ -219,8 +442,5 @@ fn analyse(facts: &mut BucketFacts, doc: &crate::policy::PolicyDocument, d: &Den
         Verdict::DependsOn => "depends-on-conditions",
         Verdict::NoAllow => "no-allow",
     };
-    if matches!(ev.verdict, Verdict::NoAllow) {
-        facts.analysis.push(format!("no statement allows {} for this principal (same-account callers can still be allowed by their identity policy)", d.action));
-    }
     facts.verdict = Some(verdict.to_string());
 }
