@@ -171,6 +171,10 @@ pub fn merge(f: &Failure, fx: &Findings) -> Failure {
             a.cause = Cause::Passrole;
         } else if a.action.as_deref().is_some_and(|x| x.starts_with("kms:")) {
             a.cause = Cause::Kms;
+        } else if a.decision == Decision::ExplicitDeny
+            && crate::classify::decoded_deny_has_conditions(Some(d))
+        {
+            a.cause = Cause::Condition;
         }
     }
     f
@@ -297,15 +301,51 @@ fn authorization(b: &mut Builder) -> String {
         decision = Decision::ExplicitDeny;
         layer_evidence = Evidence::Fetched;
     }
-    b.fact(
-        "Decision",
-        decision_text(decision),
-        if fx.decoded.is_some() {
-            Evidence::Decoded
-        } else {
-            Evidence::Stated
-        },
-    );
+    let mut decision_evidence = if fx.decoded.is_some() {
+        Evidence::Decoded
+    } else {
+        Evidence::Stated
+    };
+    if layer == Layer::Resource && layer_evidence == Evidence::Fetched {
+        decision_evidence = Evidence::Fetched;
+    }
+    // A trust failure: does the role's trust policy name the caller at all?
+    let mut trust_allows_caller = None;
+    if f.category == Category::Trust
+        && let (Some(role), Some(p)) = (&fx.role, principal.as_deref())
+        && let Some(tp) = &role.trust_policy
+        && let Ok(doc) = crate::policy::parse(&tp.to_string())
+    {
+        let ctx = std::collections::BTreeMap::new();
+        let account = fx.caller.as_ref().map(|c| c.account.as_str());
+        let req = crate::policy::Request {
+            principal: Some(p),
+            account,
+            action: action.as_deref().unwrap_or("sts:AssumeRole"),
+            resource: role.arn.as_deref(),
+            context: &ctx,
+        };
+        let ev = crate::policy::evaluate(&doc, &req);
+        use crate::policy::Verdict;
+        trust_allows_caller = Some(matches!(ev.verdict, Verdict::Allowed));
+        match ev.verdict {
+            Verdict::NoAllow | Verdict::ExplicitDeny if layer == Layer::Unknown => {
+                layer = Layer::Trust;
+                layer_evidence = Evidence::Fetched;
+                decision_evidence = Evidence::Fetched;
+                decision = if matches!(ev.verdict, Verdict::ExplicitDeny) { Decision::ExplicitDeny } else { Decision::ImplicitDeny };
+                b.fact("Trust", format!("the role's trust policy does not trust {p}"), Evidence::Fetched);
+            }
+            Verdict::Allowed => b.fact(
+                "Trust",
+                "the trust policy allows this caller: the block is the caller's own permission to call sts:AssumeRole (identity policy, boundary or SCP)",
+                Evidence::Fetched,
+            ),
+            Verdict::DependsOn => b.fact("Trust", "the trust policy allows this caller only under conditions (see below)", Evidence::Fetched),
+            _ => {}
+        }
+    }
+    b.fact("Decision", decision_text(decision), decision_evidence);
     if layer != Layer::Unknown {
         let arn = a
             .policy_arn
@@ -471,7 +511,7 @@ fn authorization(b: &mut Builder) -> String {
                 Some(format!("aws organizations describe-policy --policy-id {}", pid.unwrap_or("<p-…>"))),
             );
         }
-        Layer::Trust => {
+        _ if f.category == Category::Trust => {
             let role = f
                 .context
                 .role_arn
@@ -481,6 +521,17 @@ fn authorization(b: &mut Builder) -> String {
             let name = role.rsplit('/').next().unwrap_or(&role).to_string();
             b.step("Read the role's trust policy: the caller must be a trusted Principal and satisfy its conditions (ExternalId, MFA, tags):",
                 Some(format!("aws iam get-role --role-name {} --query Role.AssumeRolePolicyDocument{scope}", sh(&name))));
+            if trust_allows_caller == Some(false)
+                && decision != Decision::ExplicitDeny
+                && let Some(p) = principal.as_deref()
+            {
+                let trusted = role_arn_for(p);
+                let doc = json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS": trusted},"Action":"sts:AssumeRole"}]});
+                b.step(
+                    "As the role's owner, add the caller to the trust policy (this replaces the document: merge it with the current statements):",
+                    Some(format!("aws iam update-assume-role-policy --role-name {} --policy-document {}{scope}", sh(&name), sh(&doc.to_string()))),
+                );
+            }
         }
         _ => {}
     }
@@ -587,6 +638,17 @@ pub fn role_arn_for(p: &str) -> String {
     p.to_string()
 }
 
+fn principal_text(p: &crate::policy::Principal) -> String {
+    match p {
+        crate::policy::Principal::Any => "anyone (*)".into(),
+        crate::policy::Principal::Map(m) => m
+            .iter()
+            .map(|(k, v)| format!("{k} {}", v.join(", ")))
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
+}
+
 fn trust_summary(tp: &serde_json::Value) -> Vec<String> {
     let Ok(doc) = crate::policy::parse(&tp.to_string()) else {
         return vec![];
@@ -597,7 +659,7 @@ fn trust_summary(tp: &serde_json::Value) -> Vec<String> {
             let principal = s
                 .principal
                 .as_ref()
-                .map(|p| format!("{p:?}"))
+                .map(principal_text)
                 .unwrap_or_else(|| "-".into());
             let conds: Vec<String> = s
                 .condition
@@ -605,7 +667,7 @@ fn trust_summary(tp: &serde_json::Value) -> Vec<String> {
                 .map(crate::policy::explain_condition)
                 .collect();
             format!(
-                "{:?} {} for {}{}",
+                "{} {} for {}{}",
                 s.effect,
                 s.action.join(","),
                 principal,

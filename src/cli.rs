@@ -68,7 +68,8 @@ pub enum Command {
     },
     /// Decode an encoded authorization failure message through STS and analyse it
     Decode {
-        /// The blob, a whole error text containing it, a file, or `-` for stdin
+        /// The blob (it may start with `-`), a whole error text containing it, a file, or `-` for stdin
+        #[arg(allow_hyphen_values = true)]
         message: Option<String>,
         #[arg(long)]
         json: bool,

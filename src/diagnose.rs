@@ -168,10 +168,11 @@ pub async fn probe_all(f: &Failure, target: &Target, deadline: Instant) -> Findi
     };
     let role = async {
         let wanted = if auth.cause == Cause::Passrole || f.category == Category::Trust {
-            f.context
-                .role_arn
+            // The role the message names beats the command line's instance profile name.
+            auth.resource
                 .clone()
-                .or_else(|| auth.resource.clone().filter(|r| r.contains(":role/")))
+                .filter(|r| r.contains(":role/"))
+                .or_else(|| f.context.role_arn.clone())
         } else {
             None
         };

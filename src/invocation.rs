@@ -204,7 +204,13 @@ impl Invocation {
         ]
         .iter()
         .find_map(|f| self.param(f))
-        .map(str::to_string)
+        // Shorthand `Name=x` / `Arn=arn:…:instance-profile/x`.
+        .map(|v| {
+            v.strip_prefix("Name=")
+                .or_else(|| v.strip_prefix("Arn="))
+                .unwrap_or(v)
+                .to_string()
+        })
     }
 
     pub fn image_id(&self) -> Option<String> {

@@ -309,7 +309,8 @@ fn vpc_limit_reads_the_quota_from_moto_through_a_per_service_endpoint() {
     let moto = moto();
     let stub = stub(Some(&json!({
         "errors": {"ec2:CreateVpc": {"status": 400, "code": "VpcLimitExceeded",
-                                     "message": "The maximum number of VPCs has been reached."}},
+                                     "message": "The maximum number of VPCs has been reached."},
+                   "ec2:RunInstances": {"status": 400, "code": "VcpuLimitExceeded", "message": VCPU_MSG}},
         "servicequotas": {"applied": [{"ServiceCode": "vpc", "QuotaCode": "L-F678F1CE", "Value": 7}]}
     })));
     let home = tempfile::tempdir().unwrap();
@@ -355,6 +356,21 @@ fn vpc_limit_reads_the_quota_from_moto_through_a_per_service_endpoint() {
         assert!(cmds[0].contains("--service-code vpc --quota-code L-F678F1CE"));
         assert!(desired(&cmds[0]) > 5.0);
     }
+
+    // moto has no ec2 quotas ("This service is not available in the current Region"):
+    // a service-level answer, so the quota is not called unmanaged and the stated limit
+    // still gives an increase command.
+    let (report, j) = wrapped(&aws_v1(), home.path(), RUN_P3, &env);
+    assert_eq!(j["quota"]["quota_code"], "L-417A185B", "{j:#}");
+    assert_eq!(j["quota"]["managed"], true, "{j:#}");
+    assert_eq!(j["quota"]["value"], 32.0, "the stated limit");
+    assert!(!report.contains("does not manage"), "{report}");
+    assert!(
+        report.contains("not available in the current Region"),
+        "{report}"
+    );
+    assert_eq!(increase_commands(&j).len(), 1, "{j:#}");
+
     assert!(
         ops(&stub, "servicequotas").is_empty(),
         "Service Quotas must go to moto"

@@ -529,7 +529,7 @@ fn authorization(
     a
 }
 
-fn decoded_deny_has_conditions(decoded: Option<&serde_json::Value>) -> bool {
+pub fn decoded_deny_has_conditions(decoded: Option<&serde_json::Value>) -> bool {
     let Some(items) = decoded
         .and_then(|d| d.get("matchedStatements"))
         .and_then(|m| m.get("items"))

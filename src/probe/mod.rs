@@ -57,7 +57,10 @@ pub fn deadline_from_env() -> Duration {
 
 /// A ready SDK configuration with credentials resolved once.
 pub struct Session {
+    /// For the look-ups: the failed command's identity, or AWSX_DIAGNOSE_PROFILE's.
     pub conf: SdkConfig,
+    /// The failed command's own identity (who was denied), for GetCallerIdentity.
+    pub caller_conf: SdkConfig,
     pub target: Target,
     pub deadline: Instant,
     /// The profile used when AWSX_DIAGNOSE_PROFILE replaced the command's.
@@ -135,19 +138,12 @@ fn http_client(
 }
 
 /// Loads configuration and resolves credentials once, within the deadline.
-pub async fn session(target: &Target, deadline: Instant) -> Result<Session, String> {
-    let diagnose_profile = std::env::var("AWSX_DIAGNOSE_PROFILE")
-        .ok()
-        .filter(|p| !p.is_empty());
-    let mut target = target.clone();
-    if let Some(p) = &diagnose_profile {
-        target.profile = Some(p.clone());
-    }
-    if target.no_verify_ssl {
-        return Err(
-            "the command used --no-verify-ssl; awsx does not make unverified TLS calls".into(),
-        );
-    }
+/// Loads one configuration for `profile` and resolves its credentials once.
+async fn load(
+    target: &Target,
+    profile: Option<&str>,
+    deadline: Instant,
+) -> Result<SdkConfig, String> {
     let remaining = deadline.saturating_duration_since(Instant::now());
     let timeouts = TimeoutConfig::builder()
         .connect_timeout(remaining.min(Duration::from_secs(2)))
@@ -155,11 +151,12 @@ pub async fn session(target: &Target, deadline: Instant) -> Result<Session, Stri
         .operation_timeout(remaining)
         .operation_attempt_timeout(remaining)
         .build();
+    let http = http_client(target)?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http_client(&target)?)
+        .http_client(http.clone())
         .timeout_config(timeouts)
         .retry_config(RetryConfig::standard().with_max_attempts(1));
-    if let Some(p) = &target.profile {
+    if let Some(p) = profile {
         loader = loader.profile_name(p);
     }
     if let Some(r) = &target.region {
@@ -167,6 +164,20 @@ pub async fn session(target: &Target, deadline: Instant) -> Result<Session, Stri
     }
     if let Some(u) = &target.endpoint_url {
         loader = loader.endpoint_url(u);
+    }
+    if let Some(p) = profile {
+        // A named profile beats environment credentials, as `aws --profile` does (the SDK's
+        // default chain would take AWS_ACCESS_KEY_ID first). The provider needs the HTTP
+        // client explicitly: without the SDK's default client it would have none.
+        let pc = aws_config::provider_config::ProviderConfig::without_region()
+            .with_http_client(http)
+            .with_region(target.region.clone().map(Region::new));
+        loader = loader.credentials_provider(
+            aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .configure(&pc)
+                .profile_name(p)
+                .build(),
+        );
     }
     let conf = tokio::time::timeout(remaining, loader.load())
         .await
@@ -178,7 +189,15 @@ pub async fn session(target: &Target, deadline: Instant) -> Result<Session, Stri
     let creds = tokio::time::timeout(remaining, provider.provide_credentials())
         .await
         .map_err(|_| "resolving credentials did not finish in time".to_string())?
-        .map_err(|e| format!("no usable credentials: {}", first_line(&e.to_string())))?;
+        .map_err(|e| {
+            let who = profile
+                .map(|p| format!(" for profile {p}"))
+                .unwrap_or_default();
+            format!(
+                "no usable credentials{who}: {}",
+                first_line(&error_chain(&e))
+            )
+        })?;
     let has_region = conf.region().is_some();
     let mut builder = conf
         .to_builder()
@@ -188,9 +207,50 @@ pub async fn session(target: &Target, deadline: Instant) -> Result<Session, Stri
         // for regional ones.
         builder.set_region(Some(Region::new("us-east-1")));
     }
+    Ok(builder.build())
+}
+
+/// An error and its sources, `: `-separated.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
+}
+
+/// Loads configuration and resolves credentials once per identity, within the deadline.
+pub async fn session(target: &Target, deadline: Instant) -> Result<Session, String> {
+    if target.no_verify_ssl {
+        return Err(
+            "the command used --no-verify-ssl; awsx does not make unverified TLS calls".into(),
+        );
+    }
+    let diagnose_profile = std::env::var("AWSX_DIAGNOSE_PROFILE")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let own = load(target, target.profile.as_deref(), deadline);
+    let (caller_conf, conf) = match &diagnose_profile {
+        None => {
+            let c = own.await?;
+            (c.clone(), c)
+        }
+        Some(p) => {
+            let (own, diag) = tokio::join!(own, load(target, Some(p), deadline));
+            let diag = diag.map_err(|e| format!("AWSX_DIAGNOSE_PROFILE={p}: {e}"))?;
+            // Without the command's own credentials, the caller is looked up as the profile.
+            (own.unwrap_or_else(|_| diag.clone()), diag)
+        }
+    };
     Ok(Session {
-        conf: builder.build(),
-        target,
+        conf,
+        caller_conf,
+        target: target.clone(),
         deadline,
         diagnose_profile,
     })

@@ -121,7 +121,13 @@ pub async fn quota(
         v.value = v.default_value;
     }
     let no_such = |r: &ProbeRecord| r.error_code.as_deref() == Some("NoSuchResourceException");
-    v.unmanaged = no_such(&r1) && no_such(&r2);
+    // "This service is not available in the current Region" / "the specified service does
+    // not exist" are about the service code or region, not this quota.
+    let service_level = |r: &ProbeRecord| {
+        let m = r.summary.to_ascii_lowercase();
+        m.contains("service is not available") || m.contains("specified service does not exist")
+    };
+    v.unmanaged = no_such(&r1) && no_such(&r2) && !service_level(&r1) && !service_level(&r2);
     if let Some(h) = history {
         v.pending = h
             .requested_quotas()

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use aws_config::SdkConfig;
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 
 use crate::findings::{BucketFacts, ProbeRecord};
 
@@ -18,53 +17,8 @@ use super::Session;
 /// keys that were denied): resolve the profile's own credentials here. Without
 /// `AWSX_DIAGNOSE_PROFILE`, or without keys in the environment, the session is used as is.
 pub(crate) async fn lookup_conf(s: &Session) -> Result<SdkConfig, String> {
-    let Some(profile) = &s.diagnose_profile else {
-        return Ok(s.conf.clone());
-    };
-    let env_keys = std::env::var_os("AWS_ACCESS_KEY_ID").is_some_and(|v| !v.is_empty());
-    if !env_keys {
-        return Ok(s.conf.clone());
-    }
-    use aws_config::profile::ProfileFileCredentialsProvider;
-    use aws_config::provider_config::ProviderConfig;
-    let mut pc = ProviderConfig::empty().with_region(s.conf.region().cloned());
-    if let Some(h) = s.conf.http_client() {
-        pc = pc.with_http_client(h);
-    }
-    if let Some(sleep) = s.conf.sleep_impl() {
-        pc = pc.with_sleep_impl(sleep);
-    }
-    let provider = ProfileFileCredentialsProvider::builder()
-        .configure(&pc)
-        .profile_name(profile)
-        .build();
-    let creds = tokio::time::timeout(s.remaining(), provider.provide_credentials())
-        .await
-        .map_err(|_| format!("the credentials of profile {profile} did not resolve in time"))?
-        .map_err(|e| {
-            format!(
-                "profile {profile} (AWSX_DIAGNOSE_PROFILE) gave no usable credentials: {}",
-                super::first_line(&error_chain(&e))
-            )
-        })?;
-    Ok(s.conf
-        .to_builder()
-        .credentials_provider(SharedCredentialsProvider::new(creds))
-        .build())
-}
-
-/// An error and its sources, `: `-separated, without Debug output.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let t = s.to_string();
-        if !parts.iter().any(|p| p.contains(&t)) {
-            parts.push(t);
-        }
-        cur = s.source();
-    }
-    parts.join(": ")
+    // The session already resolved AWSX_DIAGNOSE_PROFILE's credentials for look-ups.
+    Ok(s.conf.clone())
 }
 
 /// A record for a look-up that could not start.

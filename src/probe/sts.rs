@@ -4,8 +4,9 @@ use crate::findings::{Caller, ProbeRecord};
 
 use super::Session;
 
+/// The identity the failed command used (not AWSX_DIAGNOSE_PROFILE's).
 pub async fn caller(s: &Session) -> (Option<Caller>, ProbeRecord) {
-    let client = aws_sdk_sts::Client::new(&s.conf);
+    let client = aws_sdk_sts::Client::new(&s.caller_conf);
     let (out, rec) = s
         .call("sts:GetCallerIdentity", client.get_caller_identity().send())
         .await;
