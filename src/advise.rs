@@ -36,6 +36,11 @@ pub struct Advice {
     pub headline: String,
     pub facts: Vec<Fact>,
     pub next_steps: Vec<NextStep>,
+    /// Decision and layer as the look-ups settled them (the text alone may not say).
+    #[serde(skip)]
+    pub decision: Option<Decision>,
+    #[serde(skip)]
+    pub layer: Option<Layer>,
 }
 
 /// Quotes a value for a POSIX shell only when it needs it.
@@ -55,6 +60,7 @@ struct Builder<'a> {
     fx: &'a Findings,
     facts: Vec<Fact>,
     steps: Vec<NextStep>,
+    settled: Option<(Decision, Layer)>,
 }
 
 impl Builder<'_> {
@@ -95,6 +101,7 @@ pub fn advise(f: &Failure, fx: &Findings) -> Advice {
         fx,
         facts: Vec::new(),
         steps: Vec::new(),
+        settled: None,
     };
     if let Some(code) = &f.error_code {
         let op = f
@@ -154,6 +161,8 @@ pub fn advise(f: &Failure, fx: &Findings) -> Advice {
         headline,
         facts: b.facts,
         next_steps: b.steps,
+        decision: b.settled.map(|s| s.0),
+        layer: b.settled.map(|s| s.1),
     }
 }
 
@@ -573,6 +582,7 @@ fn authorization(b: &mut Builder) -> String {
                 "aws iam simulate-principal-policy --policy-source-arn {} --action-names {} --resource-arns {}{scope}",
                 sh(&sim_arn), sh(&action_s), sh(&resource_s))));
     }
+    b.settled = Some((decision, layer));
     let subject = principal
         .as_deref()
         .map(short_principal)

@@ -275,6 +275,7 @@ fn blocked_upload(
     if own_group {
         c.process_group(0);
     }
+    #[allow(clippy::zombie_processes)] // returned to the caller, which waits on it
     let child = c.spawn().unwrap();
     let start = Instant::now();
     loop {
