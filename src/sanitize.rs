@@ -3,46 +3,31 @@
 //! An error message is attacker-influenced text (a bucket policy, a tag value, a role
 //! name): it must never reach the terminal with escape sequences intact.
 
-/// Removes ANSI escape sequences (CSI, OSC) so that coloured logs parse like plain ones.
+/// Removes SGR colour sequences (`ESC [ … m`) so that coloured logs (Terraform, CI) parse
+/// like plain ones. Every other escape is kept, so that `inert` shows it: an escape in an
+/// AWS message is a fact worth seeing, not something to hide.
 pub fn strip_ansi(text: &str) -> String {
+    if !text.contains('\u{1b}') {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\u{1b}' {
-            out.push(c);
-            continue;
-        }
-        match chars.peek() {
-            Some('[') => {
-                chars.next();
-                // CSI: parameters and intermediates, then one final byte in @..~
-                for c in chars.by_ref() {
-                    if ('@'..='~').contains(&c) {
-                        break;
-                    }
-                }
+    let mut rest = text;
+    while let Some(i) = rest.find('\u{1b}') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let sgr_len = after.strip_prefix('[').and_then(|p| {
+            let n = p.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
+            (p[n..].starts_with('m')).then_some(n + 2)
+        });
+        match sgr_len {
+            Some(n) => rest = &after[n..],
+            None => {
+                out.push('\u{1b}');
+                rest = after;
             }
-            Some(']') => {
-                chars.next();
-                // OSC: up to BEL or ESC \
-                while let Some(c) = chars.next() {
-                    if c == '\u{7}' {
-                        break;
-                    }
-                    if c == '\u{1b}' {
-                        if chars.peek() == Some(&'\\') {
-                            chars.next();
-                        }
-                        break;
-                    }
-                }
-            }
-            Some(_) => {
-                chars.next();
-            }
-            None => {}
         }
     }
+    out.push_str(rest);
     out
 }
 
@@ -88,10 +73,14 @@ mod tests {
     }
 
     #[test]
-    fn ansi_colours_are_removed_for_parsing() {
+    fn colours_are_removed_for_parsing_other_escapes_kept() {
         assert_eq!(
-            strip_ansi("\u{1b}[31mError:\u{1b}[0m creating \u{1b}]8;;http://x\u{1b}\\link"),
-            "Error: creating link"
+            strip_ansi("\u{1b}[31;1mError:\u{1b}[0m creating\u{1b}[m"),
+            "Error: creating"
+        );
+        assert_eq!(
+            strip_ansi("a\u{1b}]0;t\u{7}b\u{1b}[2J"),
+            "a\u{1b}]0;t\u{7}b\u{1b}[2J"
         );
     }
 }

@@ -1,0 +1,228 @@
+//! The report as people see it: colour rules, inert AWS text, the JSON report file, the
+//! progress indicator on a real terminal (tmux), completions kept fresh, `awsx doctor`.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::json;
+
+const ERR: &str = "\nAn error occurred (AccessDenied) when calling the ListBuckets operation: User: arn:aws:iam::123456789012:user/mallory\u{1b}]0;pwned\u{7}\u{1b}[2J is not authorized to perform: s3:ListAllMyBuckets because no identity-based policy allows the s3:ListAllMyBuckets action\n";
+
+/// A fake aws that prints a real-looking error (with escape sequences) and exits 255.
+fn failing_aws(dir: &Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let p = dir.join("aws");
+    let msg = ERR
+        .replace('\u{1b}', "\\033")
+        .replace('\u{7}', "\\007")
+        .replace('\n', "\\n");
+    std::fs::write(&p, format!("#!/bin/sh\nprintf '{msg}' >&2\nexit 255\n")).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    p
+}
+
+fn offline(cli: &Path, home: &Path, env: &[(&str, &str)]) -> (String, Option<i32>) {
+    let mut c = awsx(cli, home, &["s3", "ls"]);
+    c.env("AWSX_DIAGNOSE", "offline");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = run(&mut c);
+    (text(&out.stderr), out.status.code())
+}
+
+#[test]
+fn colour_only_when_asked_and_aws_text_is_inert() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cli = failing_aws(tmp.path());
+    // A pipe: no colour. The aws bytes come first, unchanged (escapes included: they are aws's).
+    let (plain, code) = offline(&cli, tmp.path(), &[]);
+    assert_eq!(code, Some(255));
+    assert!(plain.starts_with(ERR), "{plain:?}");
+    let report = &plain[ERR.len()..];
+    assert!(
+        !report.contains('\u{1b}') && !report.contains('\u{7}'),
+        "control characters reached the terminal: {report:?}"
+    );
+    assert!(
+        report.contains("\\x1b]0;pwned\\x07"),
+        "escape not shown inert: {report}"
+    );
+    let expected_head = "awsx: Access denied: user/mallory\\x1b]0;pwned\\x07\\x1b[2J (123456789012) may not s3:ListAllMyBuckets (implicit deny (nothing allows it) in identity policy) [authorization]\n";
+    assert!(report.starts_with(expected_head), "{report}");
+    assert!(report.contains("  Next steps\n  1. "), "{report}");
+    // CLICOLOR_FORCE: colour on a pipe; NO_COLOR wins over it.
+    let (forced, _) = offline(&cli, tmp.path(), &[("CLICOLOR_FORCE", "1")]);
+    let forced_report = &forced[ERR.len()..];
+    assert!(
+        forced_report.contains("\u{1b}[1m") || forced_report.contains("\u{1b}[31m"),
+        "{forced_report:?}"
+    );
+    // Colour codes are awsx's own, and the AWS text in them is still inert.
+    assert!(!forced_report.contains("\u{1b}]0;pwned"));
+    let (nocolor, _) = offline(
+        &cli,
+        tmp.path(),
+        &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")],
+    );
+    assert!(!nocolor[ERR.len()..].contains('\u{1b}'));
+}
+
+#[test]
+fn json_report_on_stderr_and_to_a_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cli = failing_aws(tmp.path());
+    let file = tmp.path().join("evidence/report.json");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let (err, code) = offline(
+        &cli,
+        tmp.path(),
+        &[
+            ("AWSX_REPORT", "json"),
+            ("AWSX_REPORT_FILE", file.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(code, Some(255));
+    let on_stderr: serde_json::Value = serde_json::from_str(&err[ERR.len()..]).unwrap();
+    let in_file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(on_stderr, in_file);
+    assert_eq!(in_file["schema"], 1);
+    assert_eq!(in_file["authorization"]["policy_layer"], "identity");
+    // The escape sequence is data inside JSON, escaped by JSON itself.
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("\\u001b]0;pwned")
+    );
+    // A file that cannot be written: one line, and aws's exit code stands.
+    let (err, code) = offline(
+        &cli,
+        tmp.path(),
+        &[("AWSX_REPORT_FILE", "/no/such/dir/r.json")],
+    );
+    assert_eq!(code, Some(255));
+    assert!(
+        err.contains("awsx: cannot write AWSX_REPORT_FILE /no/such/dir/r.json"),
+        "{err}"
+    );
+}
+
+#[test]
+fn completions_are_fresh() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = Command::new(awsx_bin())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        let checked_in = std::fs::read(root().join(format!("completions/awsx.{shell}"))).unwrap();
+        assert!(
+            out.stdout == checked_in,
+            "completions/awsx.{shell} is stale: run `awsx completions {shell} > completions/awsx.{shell}`"
+        );
+    }
+}
+
+fn tmux(args: &[&str]) -> String {
+    let out = Command::new("tmux")
+        .args(args)
+        .output()
+        .expect("tmux is required (scripts/test.sh installs it)");
+    text(&out.stdout)
+}
+
+#[test]
+fn on_a_terminal_the_report_follows_aws_and_the_progress_line_vanishes() {
+    // Look-ups are slow (1.5 s each) so the progress indicator must show, then be erased.
+    let scenario = json!({
+        "errors": {
+            "ec2:RunInstances": {"status": 403, "code": "UnauthorizedOperation",
+                "message": "You are not authorized to perform this operation. Encoded authorization failure message: AbCdEf0123456789-encoded-blob"},
+            "sts:GetCallerIdentity": {"delay": 1.5}
+        }
+    });
+    let stub = stub(Some(&scenario));
+    let home = tempfile::tempdir().unwrap();
+    let session = format!("awsx-test-{}", std::process::id());
+    let cmd = format!(
+        "env -i PATH={path} HOME={home} TERM=xterm AWS_ACCESS_KEY_ID={KEY_ID} AWS_SECRET_ACCESS_KEY={SECRET} AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_MAX_ATTEMPTS=1 NO_COLOR=1 AWSX_AWS_CLI={aws} {awsx} --endpoint-url {url} ec2 run-instances --image-id ami-1; echo EXIT=$?; sleep 30",
+        path = std::env::var("PATH").unwrap(),
+        home = home.path().display(),
+        aws = aws_v1().display(),
+        awsx = awsx_bin().display(),
+        url = stub.url,
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "200",
+        "-y",
+        "50",
+        &cmd,
+    ]);
+    let start = Instant::now();
+    let mut saw_progress = false;
+    let mut screen = String::new();
+    while start.elapsed() < Duration::from_secs(30) {
+        screen = tmux(&["capture-pane", "-p", "-t", &session]);
+        saw_progress |= screen.contains("asking AWS");
+        if screen.contains("EXIT=") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tmux(&["kill-session", "-t", &session]);
+    assert!(screen.contains("EXIT=255"), "{screen}");
+    assert!(
+        saw_progress,
+        "no progress indicator while look-ups ran:\n{screen}"
+    );
+    assert!(
+        !screen.contains("asking AWS"),
+        "progress indicator left behind:\n{screen}"
+    );
+    let err_at = screen
+        .find("An error occurred (UnauthorizedOperation)")
+        .expect("aws's error");
+    let report_at = screen.find("awsx: Access denied").expect("the report");
+    assert!(err_at < report_at, "{screen}");
+}
+
+#[test]
+fn doctor_reports_identity_and_missing_diagnosis_permissions() {
+    let scenario = json!({"iam": {"simulate": {
+        "sts:DecodeAuthorizationMessage": {"EvalDecision": "allowed"},
+        "iam:SimulatePrincipalPolicy": {"EvalDecision": "allowed"}
+    }}});
+    let stub = stub(Some(&scenario));
+    let home = tempfile::tempdir().unwrap();
+    let mut c = awsx(
+        &aws_v1(),
+        home.path(),
+        &["doctor", "--endpoint-url", &stub.url],
+    );
+    let out = run(&mut c);
+    let report = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(report.contains("ok    aws: "), "{report}");
+    assert!(
+        report.contains("ok    identity: arn:aws:iam::123456789012:user/alice"),
+        "{report}"
+    );
+    assert!(
+        report.contains("ok    sts:DecodeAuthorizationMessage"),
+        "{report}"
+    );
+    assert!(
+        report.contains("MISS  servicequotas:GetServiceQuota"),
+        "{report}"
+    );
+    assert!(report.contains("AWSX_DIAGNOSE_PROFILE"), "{report}");
+}
