@@ -22,6 +22,8 @@ pub enum Evidence {
     Simulated,
     Fetched,
     Inferred,
+    /// Not a fact about the failure: what awsx could not look up, and why.
+    Note,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -134,16 +136,15 @@ pub fn advise(f: &Failure, fx: &Findings) -> Advice {
         Category::Other => other(&mut b),
     };
     for r in fx.records.iter().filter(|r| !r.ok) {
-        let what = if r.timed_out {
-            "did not answer in time"
+        // What awsx could not learn is itself worth a line, marked as a note, not a fact.
+        let line = if r.probe == "credentials" {
+            format!("not made: {}", r.summary)
+        } else if r.timed_out {
+            format!("{} did not answer in time", r.probe)
         } else {
-            "failed"
+            format!("{} failed: {}", r.probe, r.summary)
         };
-        b.fact(
-            "Look-up",
-            format!("{} {what}: {}", r.probe, r.summary),
-            Evidence::Fetched,
-        );
+        b.fact("Look-up", line, Evidence::Note);
     }
     if fx.diagnose_profile.is_none() {
         let denied: Vec<&str> = fx.denied_probes().map(|r| r.probe.as_str()).collect();
@@ -464,9 +465,14 @@ fn authorization(b: &mut Builder) -> String {
         }
         _ => {}
     }
+    // An undecoded message holds the answer; a statement before decoding would be a guess.
+    let awaiting_decode =
+        a.encoded_message.is_some() && fx.decoded.is_none() && a.decoded.is_none();
     if decision != Decision::ExplicitDeny
         && a.cause != Cause::ResourceSharing
         && !matches!(layer, Layer::Scp | Layer::Rcp | Layer::Trust)
+        && action.is_some()
+        && !awaiting_decode
     {
         let statement = if a.cause == Cause::Passrole {
             let service = f.service.as_deref().unwrap_or("ec2");
@@ -492,6 +498,9 @@ fn authorization(b: &mut Builder) -> String {
             }
             Layer::Resource => "Add to the resource policy (for the caller as Principal)",
             Layer::Vpce => "Allow it in the VPC endpoint policy:",
+            _ if decision == Decision::Unknown => {
+                "If no identity policy allows it (the message does not say which policy denied), allow exactly this action and resource:"
+            }
             _ => {
                 "Allow it in the caller's identity policy (least privilege: exactly this action and resource):"
             }
@@ -555,6 +564,15 @@ fn authorization(b: &mut Builder) -> String {
         b.step(
             "KMS needs both: the caller's IAM policy must allow the kms action, and the key policy (or a grant) must allow the caller.",
             key.as_ref().map(|k| format!("aws kms get-key-policy --key-id {} --policy-name default{scope}", sh(k))),
+        );
+    }
+    if action.as_deref().is_some_and(|x| x.starts_with("s3:"))
+        && decision == Decision::Unknown
+        && fx.bucket.is_none()
+    {
+        b.step(
+            "A bare S3 403 has five usual causes: the caller's identity policy, the bucket policy, the object's KMS key, object ownership/ACLs, or a key that does not exist while the caller lacks s3:ListBucket (S3 then answers 403, not 404).",
+            None,
         );
     }
     if let Some(bucket) = &f.context.bucket
@@ -1123,7 +1141,7 @@ fn quota(b: &mut Builder) -> String {
         let when = if v.pending.is_empty() {
             "Request an increase"
         } else {
-            "Once it is closed, if it was not enough, request"
+            "If that asks for too little, once it is closed request"
         };
         b.step(format!("{when} ({}):", why.join("; ")), Some(format!(
             "aws service-quotas request-service-quota-increase --service-code {} --quota-code {} --desired-value {}{scope}",

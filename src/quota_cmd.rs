@@ -108,7 +108,7 @@ pub fn run(service: &str, filter: &[String], json: bool, target: Target) -> Resu
     }
     let codes: Vec<&String> = filter
         .iter()
-        .filter(|f| f.len() > 2 && f[..2].eq_ignore_ascii_case("L-"))
+        .filter(|f| f.len() > 2 && f.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("L-")))
         .collect();
     let code = match codes.as_slice() {
         [] => None,
@@ -130,7 +130,7 @@ pub fn run(service: &str, filter: &[String], json: bool, target: Target) -> Resu
         .enable_all()
         .build()?;
     let show_progress = !json && std::io::stderr().is_terminal();
-    rt.block_on(async {
+    let out = rt.block_on(async {
         let s = probe::session(&target, deadline)
             .await
             .map_err(|e| anyhow::anyhow!("{}", tidy(&e)))?;
@@ -149,11 +149,29 @@ pub fn run(service: &str, filter: &[String], json: bool, target: Target) -> Resu
             _ = tokio::time::sleep(Duration::from_millis(300)) => {
                 let _ = write!(std::io::stderr(), "awsx: asking Service Quotas about {service}…");
                 let r = work.await;
+                // Erased before anything else is written to the terminal.
                 let _ = write!(std::io::stderr(), "\r\x1b[2K");
                 r
             }
         }
-    })
+    })?;
+    match std::io::stdout().lock().write_all(out.stdout.as_bytes()) {
+        // `awsx quota ec2 | head`: the reader has what it wanted.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(0),
+        r => r?,
+    }
+    let mut err = std::io::stderr().lock();
+    for note in &out.notes {
+        let _ = writeln!(err, "awsx: {}", inert_line(note));
+    }
+    Ok(0)
+}
+
+/// What a successful `awsx quota` prints: stdout, then one-line notes on stderr.
+#[derive(Default)]
+struct Output {
+    stdout: String,
+    notes: Vec<String>,
 }
 
 /// What awsx knows about the usage, in words.
@@ -177,7 +195,7 @@ async fn one(
     target: &Target,
     explicit: bool,
     limit: Duration,
-) -> Result<i32> {
+) -> Result<Output> {
     let (v, recs) = probe::quotas::quota(s, service, code).await;
     if v.value.is_none() && v.default_value.is_none() {
         let why = first_failure(&recs, explicit, limit).unwrap_or_default();
@@ -214,8 +232,10 @@ async fn one(
             "increase_command": increase,
             "failed_lookups": failed,
         });
-        println!("{out:#}");
-        return Ok(0);
+        return Ok(Output {
+            stdout: format!("{out:#}\n"),
+            notes: Vec::new(),
+        });
     }
     let mut out = String::new();
     out.push_str(&format!(
@@ -264,8 +284,10 @@ async fn one(
     } else {
         out.push_str("  increase    not adjustable: reduce usage instead\n");
     }
-    print!("{out}");
-    Ok(0)
+    Ok(Output {
+        stdout: out,
+        notes: Vec::new(),
+    })
 }
 
 /// The quotas of one service, filtered by words (all must match name, code, unit or usage
@@ -277,7 +299,7 @@ async fn list(
     json: bool,
     explicit: bool,
     limit: Duration,
-) -> Result<i32> {
+) -> Result<Output> {
     let (mut rows, recs) = probe::quotas::list(s, service).await;
     if rows.is_empty() {
         let why = first_failure(&recs, explicit, limit)
@@ -318,24 +340,21 @@ async fn list(
     }
     let applied_unknown = rows.iter().any(|r| r.value.is_none());
     if json {
-        println!(
-            "{:#}",
-            json!({"service_code": service, "quotas": rows, "failed_lookups": failed})
-        );
-        return Ok(0);
+        let out = json!({"service_code": service, "quotas": rows, "failed_lookups": failed});
+        return Ok(Output {
+            stdout: format!("{out:#}\n"),
+            notes: Vec::new(),
+        });
     }
-    print!("{}", table(&rows));
-    let mut err = std::io::stderr().lock();
+    let mut notes = Vec::new();
     if applied_unknown {
-        let _ = writeln!(
-            err,
-            "awsx: * applied value unknown, the AWS default is shown"
-        );
+        notes.push("* applied value unknown, the AWS default is shown".to_string());
     }
-    for f in &failed {
-        let _ = writeln!(err, "awsx: look-up failed: {}", inert_line(f));
-    }
-    Ok(0)
+    notes.extend(failed.iter().map(|f| format!("look-up failed: {f}")));
+    Ok(Output {
+        stdout: table(&rows),
+        notes,
+    })
 }
 
 fn table(rows: &[QuotaRow]) -> String {

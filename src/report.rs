@@ -29,6 +29,7 @@ fn evidence_tag(e: Evidence) -> &'static str {
         Evidence::Simulated => "simulated",
         Evidence::Fetched => "fetched",
         Evidence::Inferred => "inferred",
+        Evidence::Note => "note",
     }
 }
 

@@ -309,8 +309,7 @@ fn vpc_limit_reads_the_quota_from_moto_through_a_per_service_endpoint() {
     let moto = moto();
     let stub = stub(Some(&json!({
         "errors": {"ec2:CreateVpc": {"status": 400, "code": "VpcLimitExceeded",
-                                     "message": "The maximum number of VPCs has been reached."},
-                   "ec2:RunInstances": {"status": 400, "code": "VcpuLimitExceeded", "message": VCPU_MSG}},
+                                     "message": "The maximum number of VPCs has been reached."}},
         "servicequotas": {"applied": [{"ServiceCode": "vpc", "QuotaCode": "L-F678F1CE", "Value": 7}]}
     })));
     let home = tempfile::tempdir().unwrap();
@@ -356,20 +355,6 @@ fn vpc_limit_reads_the_quota_from_moto_through_a_per_service_endpoint() {
         assert!(cmds[0].contains("--service-code vpc --quota-code L-F678F1CE"));
         assert!(desired(&cmds[0]) > 5.0);
     }
-
-    // moto has no ec2 quotas ("This service is not available in the current Region"):
-    // a service-level answer, so the quota is not called unmanaged and the stated limit
-    // still gives an increase command.
-    let (report, j) = wrapped(&aws_v1(), home.path(), RUN_P3, &env);
-    assert_eq!(j["quota"]["quota_code"], "L-417A185B", "{j:#}");
-    assert_eq!(j["quota"]["managed"], true, "{j:#}");
-    assert_eq!(j["quota"]["value"], 32.0, "the stated limit");
-    assert!(!report.contains("does not manage"), "{report}");
-    assert!(
-        report.contains("not available in the current Region"),
-        "{report}"
-    );
-    assert_eq!(increase_commands(&j).len(), 1, "{j:#}");
 
     assert!(
         ops(&stub, "servicequotas").is_empty(),
@@ -664,4 +649,33 @@ fn quota_unknown_to_service_quotas_is_reported_as_unmanaged() {
     assert!(increase_commands(&j).is_empty(), "{j:#}");
     assert!(report.contains("does not manage"), "{report}");
     assert!(report.contains("documented default 0"), "{report}");
+}
+
+/// "This service is not available in the current Region" is about the service code or the
+/// region, not the quota: it must not be reported as a quota Service Quotas does not manage,
+/// and the stated limit still gives the increase command.
+#[test]
+fn service_level_no_such_resource_is_not_an_unmanaged_quota() {
+    let stub = stub(Some(&json!({
+        "errors": {
+            "ec2:RunInstances": ec2_error(400, "VcpuLimitExceeded", VCPU_MSG),
+            "servicequotas:*": {"code": "NoSuchResourceException",
+                "message": "This service is not available in the current Region. Choose a different Region or a different service."}
+        }
+    })));
+    let home = tempfile::tempdir().unwrap();
+    let mut args = RUN_P3.to_vec();
+    args.extend(["--endpoint-url", &stub.url]);
+    let (report, j) = wrapped(&aws_v1(), home.path(), &args, &[]);
+    assert_eq!(j["quota"]["quota_code"], "L-417A185B", "{j:#}");
+    assert_eq!(j["quota"]["managed"], true, "{j:#}");
+    assert_eq!(j["quota"]["value"], 32.0, "the stated limit");
+    assert!(!report.contains("does not manage"), "{report}");
+    assert!(
+        report.contains("not available in the current Region"),
+        "{report}"
+    );
+    let cmds = increase_commands(&j);
+    assert_eq!(cmds.len(), 1, "{j:#}");
+    assert!(desired(&cmds[0]) > 32.0, "{}", cmds[0]);
 }

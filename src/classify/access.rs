@@ -28,7 +28,7 @@ static WHO_WHAT: LazyLock<Regex> = LazyLock::new(|| {
 });
 static ACTION_ONLY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)not authorized to perform:? ?(?:the )?(?:action )?([a-z0-9-]+:[A-Za-z*]+|[A-Z][A-Za-z]+)",
+        r"(?i:not authorized\s+to\s+perform):? ?(?:the )?(?:action )?([a-z0-9-]+:[A-Za-z*]+|[A-Z][A-Za-z]+)",
     )
 });
 static S3_LAMBDA: LazyLock<Regex> = LazyLock::new(|| {

@@ -22,6 +22,9 @@ static INSTANCE_TYPE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b((?:[a-z]{1,4}\d[a-z0-9-]*|u-\d+tb\d)\.(?:nano|micro|small|medium|large|metal|\d*xlarge)(?:-\d+)?)\b")
         .expect("static regex")
 });
+static S3_URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"s3://([a-z0-9][a-z0-9.-]{1,62})(?:/([^\s'"]*))?"#).expect("static regex")
+});
 static MENTIONS_KMS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\bkms:|KMS\.|\bKMS\b|customer master key|\bCMK\b|key policy|arn:aws[\w-]*:kms:|alias/aws/")
         .expect("static regex")
@@ -116,6 +119,15 @@ pub fn classify(text: &str, inv: Option<&Invocation>) -> Failure {
     f.category = categorise(&f, &message, clean, decoded.is_some());
 
     // Facts the advice needs that the text carries.
+    if f.context.bucket.is_none()
+        && let Some(c) = S3_URL.captures(clean)
+    {
+        f.context.bucket = Some(c[1].to_string());
+        f.context.key = c
+            .get(2)
+            .map(|k| k.as_str().to_string())
+            .filter(|k| !k.is_empty());
+    }
     if f.context.instance_type.is_none() {
         f.context.instance_type = INSTANCE_TYPE
             .captures(&message)

@@ -286,10 +286,7 @@ impl Session {
         match res {
             Err(_) => {
                 rec.timed_out = true;
-                rec.summary = format!(
-                    "no answer within the deadline (AWSX_TIMEOUT={}s)",
-                    deadline_from_env().as_secs_f64()
-                );
+                rec.summary = "no answer within the deadline (AWSX_TIMEOUT)".to_string();
                 (None, rec)
             }
             Ok(Ok(v)) => {
@@ -345,7 +342,16 @@ pub fn describe_sdk_error<E: ProvideErrorMetadata + std::error::Error + 'static>
         SdkError::TimeoutError(_) => (None, "timed out".into()),
         other => {
             let full = aws_smithy_types::error::display::DisplayErrorContext(other).to_string();
-            (None, first_line(&full))
+            // Keep the readable chain, drop the Debug dump the SDK appends in parentheses.
+            let line = first_line(&full);
+            let line = match line
+                .find(" (DispatchFailure(")
+                .or_else(|| line.find(" (ConstructionFailure("))
+            {
+                Some(i) => line[..i].to_string(),
+                None => line,
+            };
+            (None, line)
         }
     }
 }
