@@ -148,6 +148,10 @@ pub async fn probe_all(f: &Failure, target: &Target, deadline: Instant) -> Findi
         }
     };
     fx.diagnose_profile = s.diagnose_profile.clone();
+    if let Some(e) = &s.diagnose_error {
+        fx.records
+            .push(failed("credentials (AWSX_DIAGNOSE_PROFILE)", e));
+    }
     let auth = f.authorization.clone().unwrap_or_default();
     let is_auth = matches!(f.category, Category::Authorization | Category::Trust);
 

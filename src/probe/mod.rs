@@ -65,6 +65,8 @@ pub struct Session {
     pub deadline: Instant,
     /// The profile used when AWSX_DIAGNOSE_PROFILE replaced the command's.
     pub diagnose_profile: Option<String>,
+    /// Why AWSX_DIAGNOSE_PROFILE could not be used (the look-ups then ran as the command).
+    pub diagnose_error: Option<String>,
 }
 
 /// Reads the CA bundle the CLI would use: `--ca-bundle`, `AWS_CA_BUNDLE`, the profile's
@@ -235,24 +237,30 @@ pub async fn session(target: &Target, deadline: Instant) -> Result<Session, Stri
         .ok()
         .filter(|p| !p.is_empty());
     let own = load(target, target.profile.as_deref(), deadline);
-    let (caller_conf, conf) = match &diagnose_profile {
+    let mut diagnose_error = None;
+    let (caller_conf, conf, used) = match &diagnose_profile {
         None => {
             let c = own.await?;
-            (c.clone(), c)
+            (c.clone(), c, None)
         }
-        Some(p) => {
-            let (own, diag) = tokio::join!(own, load(target, Some(p), deadline));
-            let diag = diag.map_err(|e| format!("AWSX_DIAGNOSE_PROFILE={p}: {e}"))?;
+        Some(p) => match tokio::join!(own, load(target, Some(p), deadline)) {
             // Without the command's own credentials, the caller is looked up as the profile.
-            (own.unwrap_or_else(|_| diag.clone()), diag)
-        }
+            (own, Ok(diag)) => (own.unwrap_or_else(|_| diag.clone()), diag, Some(p.clone())),
+            // A broken diagnosis profile: say so, and look up as the command did.
+            (Ok(own), Err(e)) => {
+                diagnose_error = Some(format!("AWSX_DIAGNOSE_PROFILE={p}: {e}"));
+                (own.clone(), own, None)
+            }
+            (Err(_), Err(e)) => return Err(format!("AWSX_DIAGNOSE_PROFILE={p}: {e}")),
+        },
     };
     Ok(Session {
         conf,
         caller_conf,
         target: target.clone(),
         deadline,
-        diagnose_profile,
+        diagnose_profile: used,
+        diagnose_error,
     })
 }
 
