@@ -75,9 +75,9 @@ bench_init() {
 machine_info() {
     local cpu
     cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
-    printf '%s, %s cores (`nproc`), CPU `%s`, %s GiB RAM, Linux %s; %s; awsx %s (%s)' \
+    printf '%s, %s cores (`nproc`), CPU `%s`, %s GiB RAM, Linux %s, load average %s at the start (other work on the machine adds noise); %s; awsx %s (%s)' \
         "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(nproc)" "${cpu:-unknown}" \
-        "$(awk '/MemTotal/ {printf "%.0f", $2/1048576}' /proc/meminfo)" "$(uname -r)" \
+        "$(awk '/MemTotal/ {printf "%.0f", $2/1048576}' /proc/meminfo)" "$(uname -r)" "$(cut -d' ' -f1-3 /proc/loadavg)" \
         "$(hyperfine --version)" "$("$awsx" awsx --version 2>/dev/null | awk '{print $2}')" \
         "$(git -C "$bench_root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$bench_root" diff --quiet HEAD -- src 2>/dev/null || echo '+dirty src')"
 }
@@ -181,7 +181,7 @@ print("| command | runs | mean ± σ [ms] | median [ms] | min [ms] | max [ms] |"
 print("|:---|---:|---:|---:|---:|---:|")
 for x in r:
     print("| `%s` | %d | %.2f ± %.2f | %.2f | %.2f | %.2f |" % (
-        x["command"], len(x["times"]), x["mean"]*1e3, x["stddev"]*1e3,
+        x["command"].replace("|", "\\|"), len(x["times"]), x["mean"]*1e3, x["stddev"]*1e3,
         x["median"]*1e3, x["min"]*1e3, x["max"]*1e3))
 EOF
 }
@@ -266,6 +266,8 @@ EOF
 }
 
 # Path relative to the repository, for the report (hides the temp dir and this checkout).
+load_now() { cut -d' ' -f1-3 /proc/loadavg; }
+
 tidy() {
     sed "s#$tmp/#\$TMP/#g; s#$bench_root/##g; s#$aws_v1#aws(v1)#g; s#$aws_v2#aws(v2)#g"
 }

@@ -40,20 +40,20 @@ complete -c awsx -n "__fish_awsx_using_subcommand explain" -l endpoint-url -d 'E
 complete -c awsx -n "__fish_awsx_using_subcommand explain" -l json -d 'Print the JSON report (schema 1)'
 complete -c awsx -n "__fish_awsx_using_subcommand explain" -l offline -d 'Read the text only; make no AWS calls'
 complete -c awsx -n "__fish_awsx_using_subcommand explain" -s h -l help -d 'Print help'
-complete -c awsx -n "__fish_awsx_using_subcommand decode" -l profile -r
-complete -c awsx -n "__fish_awsx_using_subcommand decode" -l region -r
-complete -c awsx -n "__fish_awsx_using_subcommand decode" -l endpoint-url -r
+complete -c awsx -n "__fish_awsx_using_subcommand decode" -l profile -d 'Profile for the look-ups' -r
+complete -c awsx -n "__fish_awsx_using_subcommand decode" -l region -d 'Region for the look-ups' -r
+complete -c awsx -n "__fish_awsx_using_subcommand decode" -l endpoint-url -d 'Endpoint for the look-ups (an emulator or proxy)' -r
 complete -c awsx -n "__fish_awsx_using_subcommand decode" -l json
 complete -c awsx -n "__fish_awsx_using_subcommand decode" -s h -l help -d 'Print help'
-complete -c awsx -n "__fish_awsx_using_subcommand quota" -l profile -r
-complete -c awsx -n "__fish_awsx_using_subcommand quota" -l region -r
-complete -c awsx -n "__fish_awsx_using_subcommand quota" -l endpoint-url -r
+complete -c awsx -n "__fish_awsx_using_subcommand quota" -l profile -d 'Profile for the look-ups' -r
+complete -c awsx -n "__fish_awsx_using_subcommand quota" -l region -d 'Region for the look-ups' -r
+complete -c awsx -n "__fish_awsx_using_subcommand quota" -l endpoint-url -d 'Endpoint for the look-ups (an emulator or proxy)' -r
 complete -c awsx -n "__fish_awsx_using_subcommand quota" -l json
 complete -c awsx -n "__fish_awsx_using_subcommand quota" -s h -l help -d 'Print help'
 complete -c awsx -n "__fish_awsx_using_subcommand init" -s h -l help -d 'Print help'
-complete -c awsx -n "__fish_awsx_using_subcommand doctor" -l profile -r
-complete -c awsx -n "__fish_awsx_using_subcommand doctor" -l region -r
-complete -c awsx -n "__fish_awsx_using_subcommand doctor" -l endpoint-url -r
+complete -c awsx -n "__fish_awsx_using_subcommand doctor" -l profile -d 'Profile for the look-ups' -r
+complete -c awsx -n "__fish_awsx_using_subcommand doctor" -l region -d 'Region for the look-ups' -r
+complete -c awsx -n "__fish_awsx_using_subcommand doctor" -l endpoint-url -d 'Endpoint for the look-ups (an emulator or proxy)' -r
 complete -c awsx -n "__fish_awsx_using_subcommand doctor" -s h -l help -d 'Print help'
 complete -c awsx -n "__fish_awsx_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c awsx -n "__fish_awsx_using_subcommand awsx" -s h -l help -d 'Print help'

@@ -42,9 +42,9 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (decode)
 _arguments "${_arguments_options[@]}" : \
-'--profile=[]:PROFILE:_default' \
-'--region=[]:REGION:_default' \
-'--endpoint-url=[]:ENDPOINT_URL:_default' \
+'--profile=[Profile for the look-ups]:PROFILE:_default' \
+'--region=[Region for the look-ups]:REGION:_default' \
+'--endpoint-url=[Endpoint for the look-ups (an emulator or proxy)]:ENDPOINT_URL:_default' \
 '--json[]' \
 '-h[Print help]' \
 '--help[Print help]' \
@@ -53,9 +53,9 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (quota)
 _arguments "${_arguments_options[@]}" : \
-'--profile=[]:PROFILE:_default' \
-'--region=[]:REGION:_default' \
-'--endpoint-url=[]:ENDPOINT_URL:_default' \
+'--profile=[Profile for the look-ups]:PROFILE:_default' \
+'--region=[Region for the look-ups]:REGION:_default' \
+'--endpoint-url=[Endpoint for the look-ups (an emulator or proxy)]:ENDPOINT_URL:_default' \
 '--json[]' \
 '-h[Print help]' \
 '--help[Print help]' \
@@ -72,9 +72,9 @@ _arguments "${_arguments_options[@]}" : \
 ;;
 (doctor)
 _arguments "${_arguments_options[@]}" : \
-'--profile=[]:PROFILE:_default' \
-'--region=[]:REGION:_default' \
-'--endpoint-url=[]:ENDPOINT_URL:_default' \
+'--profile=[Profile for the look-ups]:PROFILE:_default' \
+'--region=[Region for the look-ups]:REGION:_default' \
+'--endpoint-url=[Endpoint for the look-ups (an emulator or proxy)]:ENDPOINT_URL:_default' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0

@@ -20,7 +20,7 @@ pub const RESERVED: [&str; 7] = [
 
 const ENV_HELP: &str = "\
 Wrap mode: `awsx <any aws arguments>` runs the real aws with them untouched; when it fails,
-awsx prints a diagnosis on stderr after aws's own output. Alias aws to awsx with
+awsx prints a diagnosis on stderr after aws's own output. Make `aws` run awsx with
 `eval \"$(awsx init bash)\"` (or zsh; `awsx init fish | source`).
 
 Environment (awsx takes no aws flags; its settings are all AWSX_* variables):
@@ -56,15 +56,8 @@ pub enum Command {
         /// Read the text only; make no AWS calls
         #[arg(long)]
         offline: bool,
-        /// Profile for the look-ups
-        #[arg(long)]
-        profile: Option<String>,
-        /// Region for the look-ups
-        #[arg(long)]
-        region: Option<String>,
-        /// Endpoint for the look-ups (an emulator or proxy)
-        #[arg(long)]
-        endpoint_url: Option<String>,
+        #[command(flatten)]
+        target: Lookup,
     },
     /// Decode an encoded authorization failure message through STS and analyse it
     Decode {
@@ -73,12 +66,8 @@ pub enum Command {
         message: Option<String>,
         #[arg(long)]
         json: bool,
-        #[arg(long)]
-        profile: Option<String>,
-        #[arg(long)]
-        region: Option<String>,
-        #[arg(long)]
-        endpoint_url: Option<String>,
+        #[command(flatten)]
+        target: Lookup,
     },
     /// List a service's quotas (applied, default, usage), or show one quota in full
     Quota {
@@ -88,12 +77,8 @@ pub enum Command {
         filter: Vec<String>,
         #[arg(long)]
         json: bool,
-        #[arg(long)]
-        profile: Option<String>,
-        #[arg(long)]
-        region: Option<String>,
-        #[arg(long)]
-        endpoint_url: Option<String>,
+        #[command(flatten)]
+        target: Lookup,
     },
     /// Print shell integration that makes `aws` run awsx: eval "$(awsx init zsh)"
     Init {
@@ -102,12 +87,8 @@ pub enum Command {
     },
     /// Check the setup: which aws runs, loop check, identity and diagnosis permissions
     Doctor {
-        #[arg(long)]
-        profile: Option<String>,
-        #[arg(long)]
-        region: Option<String>,
-        #[arg(long)]
-        endpoint_url: Option<String>,
+        #[command(flatten)]
+        target: Lookup,
     },
     /// Print completions for awsx's own commands
     Completions {
@@ -116,6 +97,31 @@ pub enum Command {
     },
     /// awsx's own help and version: `awsx awsx --help`, `awsx awsx --version`
     Awsx,
+}
+
+/// Where and as whom awsx's own commands make their AWS look-ups.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct Lookup {
+    /// Profile for the look-ups
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Region for the look-ups
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Endpoint for the look-ups (an emulator or proxy)
+    #[arg(long)]
+    pub endpoint_url: Option<String>,
+}
+
+impl From<Lookup> for crate::probe::Target {
+    fn from(l: Lookup) -> Self {
+        crate::probe::Target {
+            profile: l.profile,
+            region: l.region,
+            endpoint_url: l.endpoint_url,
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -177,50 +183,22 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
             file,
             json,
             offline,
-            profile,
-            region,
-            endpoint_url,
+            target,
         } => {
             let text = read_input(file.as_deref())?;
-            let target = crate::probe::Target {
-                profile,
-                region,
-                endpoint_url,
-                ..Default::default()
-            };
-            crate::diagnose::explain(&text, json, offline, target)
+            crate::diagnose::explain(&text, json, offline, target.into())
         }
         Command::Decode {
             message,
             json,
-            profile,
-            region,
-            endpoint_url,
-        } => {
-            let target = crate::probe::Target {
-                profile,
-                region,
-                endpoint_url,
-                ..Default::default()
-            };
-            crate::diagnose::decode(message.as_deref(), json, target)
-        }
+            target,
+        } => crate::diagnose::decode(message.as_deref(), json, target.into()),
         Command::Quota {
             service,
             filter,
             json,
-            profile,
-            region,
-            endpoint_url,
-        } => {
-            let target = crate::probe::Target {
-                profile,
-                region,
-                endpoint_url,
-                ..Default::default()
-            };
-            crate::quota_cmd::run(&service, &filter, json, target)
-        }
+            target,
+        } => crate::quota_cmd::run(&service, &filter, json, target.into()),
         Command::Init { shell } => {
             print!(
                 "{}",
@@ -232,19 +210,7 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
             );
             Ok(0)
         }
-        Command::Doctor {
-            profile,
-            region,
-            endpoint_url,
-        } => {
-            let target = crate::probe::Target {
-                profile,
-                region,
-                endpoint_url,
-                ..Default::default()
-            };
-            crate::doctor::run(target)
-        }
+        Command::Doctor { target } => crate::doctor::run(target.into()),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "awsx", &mut std::io::stdout());
