@@ -90,6 +90,9 @@ open(small, "w").write("\n".join(lines[-40:]) + "\n")
 rng.seed(7)
 open(quiet, "w").write("\n".join(body(False)) + "\n")
 EOF
+# The same log with Terraform's box-drawing characters (its only non-ASCII bytes) as '|'.
+ascii=$tmp/ci-${mb}mb-ascii.log
+sed 's/│/|/g; s/╷/|/g; s/╵/|/g' "$log" >"$ascii"
 log_bytes=$(wc -c <"$log")
 small_bytes=$(wc -c <"$small")
 
@@ -98,15 +101,12 @@ small_bytes=$(wc -c <"$small")
 summary=$(python3 - "$tmp/report.json" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
-def g(*k):
-    v = r
-    for x in k:
-        v = v.get(x) if isinstance(v, dict) else None
-    return v
-print("category `%s`, error code `%s`, operation `%s`, service `%s`" % (
-    r.get("category"), g("error", "code") or r.get("error_code") or g("failure", "error_code"),
-    g("error", "operation") or r.get("operation") or g("failure", "operation"),
-    g("error", "service") or r.get("service") or g("failure", "service")))
+msg = r.get("message") or ""
+print("category `%s`, error code `%s`, operation `%s`, service `%s`, format `%s`; headline \"%s\";"
+      " the report's `message` is %d characters long%s" % (
+    r.get("category"), r.get("error_code"), r.get("operation"), r.get("service"),
+    r.get("format"), r.get("headline"), len(msg),
+    " (it runs on into about %d later log lines)" % msg.count("Z ") if len(msg) > 400 else ""))
 EOF
 )
 grep -q 'VcpuLimitExceeded\|AccessDenied' "$tmp/report.json" || die "the report names neither error: $(head -c 2000 "$tmp/report.json")"
@@ -116,6 +116,7 @@ hyperfine -N --warmup 3 --runs "$runs" --style basic \
     --export-json "$tmp/classify.json" --export-markdown "$tmp/classify.md" \
     -n "awsx explain --offline --json ci-${mb}mb.log" "$awsx explain --offline --json $log" \
     -n "same, ${mb} MB of noise without any error" "$awsx explain --offline --json $quiet" \
+    -n "same log, box-drawing characters replaced by '|' (pure ASCII)" "$awsx explain --offline --json $ascii" \
     -n "same, only the log's last 40 lines ($small_bytes bytes)" "$awsx explain --offline --json $small" \
     -n "awsx awsx --version (process start)" "$awsx awsx --version" \
     -n "cat ci-${mb}mb.log (reading the file)" "cat $log" >&2
@@ -123,8 +124,9 @@ big=$(hf_field "$tmp/classify.json" 0 median)
 big_mean=$(hf_field "$tmp/classify.json" 0 mean)
 big_max=$(hf_field "$tmp/classify.json" 0 max)
 quiet_med=$(hf_field "$tmp/classify.json" 1 median)
-tail_med=$(hf_field "$tmp/classify.json" 2 median)
-start=$(hf_field "$tmp/classify.json" 3 median)
+ascii_med=$(hf_field "$tmp/classify.json" 2 median)
+tail_med=$(hf_field "$tmp/classify.json" 3 median)
+start=$(hf_field "$tmp/classify.json" 4 median)
 read -r rss_big _ < <(peak_rss 3 "$awsx" explain --offline --json "$log")
 read -r rss_small _ < <(peak_rss 3 "$awsx" explain --offline --json "$small")
 
@@ -163,6 +165,7 @@ read -r rss_small _ < <(peak_rss 3 "$awsx" explain --offline --json "$small")
     echo "|:---|:---|:---|"
     echo "| \`awsx explain --offline --json\` on a ${mb} MB CI log ≤ 100 ms (whole process, median) | $big ms (max $big_max) | $(met "$big" le 100) |"
     echo "| same on ${mb} MB without any error (no target) | $quiet_med ms | — |"
+    echo "| same log made pure ASCII (no target) | $ascii_med ms | — |"
     echo "<!-- targets:end -->"
 } >"$body"
 

@@ -12,7 +12,8 @@
 #
 # Results go to docs/benchmarks.md (BENCH_DOC overrides): each script replaces its own
 # section (between <!-- section:NAME:begin/end --> markers) and the summary at the top is
-# rebuilt from every section's targets table (<!-- targets:begin/end -->).
+# rebuilt from every section's targets table (<!-- targets:begin/end -->). Text between
+# <!-- notes:begin --> and <!-- notes:end --> (hand-written readings) is kept as it is.
 
 set -euo pipefail
 
@@ -193,14 +194,65 @@ x = json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]
 f = sys.argv[3]
 v = {"mean": x["mean"], "sd": x["stddev"], "median": x["median"], "min": x["min"],
      "max": x["max"]}.get(f)
-print(len(x["times"]) if f == "n" else "%.3f" % (v * 1e3))
+print(len(x["times"]) if f == "n" else "%.2f" % (v * 1e3))
+EOF
+}
+
+# hyperfine in alternating rounds: hyperfine runs all of one command's runs before the
+# next command's, so a machine whose load drifts (other work on a 2-core box) biases a
+# single run towards whichever command went first or last. Here round 1 runs the commands
+# in the given order, round 2 in reverse, and so on; the runs are then pooled into
+# PREFIX.json (hyperfine's schema, plus "round_medians") and the rounds' markdown exports
+# are collected in PREFIX.md.
+#   hf_rounds PREFIX ROUNDS RUNS_PER_ROUND "hyperfine options" -- NAME CMD [NAME CMD ...]
+hf_rounds() {
+    local prefix=$1 rounds=$2 per=$3 opts=$4 r i
+    shift 5
+    local -a names=() cmds=()
+    while [ $# -gt 0 ]; do
+        names+=("$1")
+        cmds+=("$2")
+        shift 2
+    done
+    local n=${#names[@]}
+    : >"$prefix.md"
+    for r in $(seq "$rounds"); do
+        local -a args=()
+        for i in $(seq 0 $((n - 1))); do
+            local j=$i
+            [ $((r % 2)) = 0 ] && j=$((n - 1 - i))
+            args+=(-n "${names[$j]}" "${cmds[$j]}")
+        done
+        echo "-- round $r/$rounds" >&2
+        # shellcheck disable=SC2086
+        hyperfine $opts --runs "$per" --style basic --export-json "$prefix.r$r.json" \
+            --export-markdown "$prefix.r$r.md" "${args[@]}" >&2
+        { echo "Round $r of $rounds:"; echo; cat "$prefix.r$r.md"; echo; } >>"$prefix.md"
+    done
+    python3 - "$prefix" "$rounds" "${names[@]}" <<'EOF'
+import json, statistics as st, sys
+prefix, rounds, names = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+times = {n: [] for n in names}
+round_medians = []
+for r in range(1, rounds + 1):
+    res = {x["command"]: x for x in json.load(open("%s.r%d.json" % (prefix, r)))["results"]}
+    round_medians.append([st.median(res[n]["times"]) for n in names])
+    for n in names:
+        times[n] += res[n]["times"]
+out = []
+for n in names:
+    t = times[n]
+    out.append({"command": n, "times": t, "mean": st.mean(t), "stddev": st.stdev(t),
+                "median": st.median(t), "min": min(t), "max": max(t)})
+json.dump({"results": out, "round_medians": round_medians}, open(prefix + ".json", "w"))
 EOF
 }
 
 # Compare command B (wrapped) with A (direct) in a hyperfine JSON: median difference with
 # a bootstrap 95% interval, mean difference with a normal 95% interval, ratio of medians.
 # Prints "key=value" lines: med_a med_b d_med d_med_lo d_med_hi d_mean d_mean_ci ratio_med
-# ratio_mean (ms / plain numbers).
+# ratio_mean (ms / plain numbers), and for hf_rounds output d_round_med d_round_min
+# d_round_max: the median, smallest and largest of the per-round median differences.
 hf_compare() { # json index_a index_b
     python3 - "$@" <<'EOF'
 import json, random, statistics as st, sys
@@ -216,6 +268,12 @@ ci = 1.96 * (sa * sa / len(a) + sb * sb / len(b)) ** 0.5
 out = dict(med_a=ma, med_b=mb, d_med=mb - ma, d_med_lo=boots[50], d_med_hi=boots[1949],
            d_mean=st.mean(b) - st.mean(a), d_mean_ci=ci, ratio_med=mb / ma,
            ratio_mean=st.mean(b) / st.mean(a))
+rm = json.load(open(sys.argv[1])).get("round_medians")
+if rm:
+    d = sorted((x[int(sys.argv[3])] - x[int(sys.argv[2])]) * 1e3 for x in rm)
+    out.update(d_round_med=st.median(d), d_round_min=d[0], d_round_max=d[-1])
+else:
+    out.update(d_round_med=float("nan"), d_round_min=float("nan"), d_round_max=float("nan"))
 for k, v in out.items():
     print("%s=%.4f" % (k, v) if k.startswith("ratio") else "%s=%.2f" % (k, v))
 EOF
@@ -233,6 +291,8 @@ text = open(doc).read() if os.path.exists(doc) else ""
 sections = dict(re.findall(r"<!-- section:(\w+):begin -->\n(.*?)<!-- section:\1:end -->\n",
                            text, re.S))
 sections[name] = open(body_file).read().rstrip("\n") + "\n"
+m = re.search(r"<!-- notes:begin -->\n.*?<!-- notes:end -->\n", text, re.S)
+notes = m.group(0) if m else "<!-- notes:begin -->\n<!-- notes:end -->\n"
 rows = []
 for n in order + sorted(set(sections) - set(order)):
     if n not in sections:
@@ -256,7 +316,7 @@ nothing reaches AWS.
 | script | target | measured | met? |
 |:---|:---|:---|:---|
 """
-out = head + "\n".join(rows) + "\n"
+out = head + "\n".join(rows) + "\n\n" + notes
 for n in order + sorted(set(sections) - set(order)):
     if n in sections:
         out += "\n<!-- section:%s:begin -->\n%s<!-- section:%s:end -->\n" % (n, sections[n], n)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 2: what wrapping costs on the success path.
 #
-#  1. aws vs awsx (AWSX_AWS_CLI = the same aws) in one hyperfine run each, for aws v1 and
+#  1. aws vs awsx (AWSX_AWS_CLI = the same aws) in the same hyperfine runs, for aws v1 and
 #     v2: `--version`, and `s3api list-buckets` against moto (2 buckets).
 #     Targets: median overhead <= 2 ms and median ratio <= 1.01.
 #  2. The pure wrapper overhead: awsx wrapping /bin/true vs /bin/true (hyperfine -N, 300 runs).
@@ -11,19 +11,24 @@
 #     Target <= 1.05x; awsx RSS during it <= 20 MB.
 #
 #   bench/wrap.sh                    # writes the "wrap" section of docs/benchmarks.md
-#   BENCH_RUNS=40 BENCH_CLIS="v1 v2" BENCH_TRUE_RUNS=300 BENCH_STREAM_RUNS=15 bench/wrap.sh
+#   BENCH_RUNS=64 BENCH_ROUNDS=8 BENCH_CLIS="v1 v2" BENCH_TRUE_RUNS=300 BENCH_STREAM_RUNS=24 bench/wrap.sh
+#
+# Every comparison runs as hyperfine rounds in alternating order (hf_rounds in common.sh),
+# pooled, so that load drifting on the machine does not favour one side.
 #   AWSX_BIN=path AWS_V1=path AWS_V2=path BENCH_DOC=path bench/wrap.sh
 . "$(dirname "$0")/common.sh"
 bench_init wrap
 
-runs=${BENCH_RUNS:-40}
+runs=${BENCH_RUNS:-64}
+rounds=${BENCH_ROUNDS:-8}
 clis=${BENCH_CLIS:-v1 v2}
 true_runs=${BENCH_TRUE_RUNS:-300}
-stream_runs=${BENCH_STREAM_RUNS:-15}
+stream_runs=${BENCH_STREAM_RUNS:-24}
 stream_bytes=200000000
 rerun="bench/wrap.sh"
-[ "$runs$clis$true_runs$stream_runs" = "40v1 v230015" ] ||
-    rerun="BENCH_RUNS=$runs BENCH_CLIS=\"$clis\" BENCH_TRUE_RUNS=$true_runs BENCH_STREAM_RUNS=$stream_runs bench/wrap.sh"
+[ "$runs/$rounds/$clis/$true_runs/$stream_runs" = "64/8/v1 v2/300/24" ] ||
+    rerun="BENCH_RUNS=$runs BENCH_ROUNDS=$rounds BENCH_CLIS=\"$clis\" BENCH_TRUE_RUNS=$true_runs BENCH_STREAM_RUNS=$stream_runs bench/wrap.sh"
+per_round=$(( (runs + rounds - 1) / rounds ))
 
 body=$tmp/section.md
 targets=$tmp/targets.md
@@ -57,15 +62,16 @@ machine=$(machine_info)
 } >"$body"
 
 # 1. aws vs awsx ------------------------------------------------------------------------
-echo "### 1. aws vs awsx on the same command ($runs runs each, \`hyperfine -N --warmup 3\`)" >>"$body"
+echo "### 1. aws vs awsx on the same command ($((per_round * rounds)) runs each: $rounds rounds of \`hyperfine -N --warmup 2 --runs $per_round\`, order alternating)" >>"$body"
 echo >>"$body"
-echo "Overhead = median(awsx) − median(aws), with a bootstrap 95% interval; ratio = median(awsx) / median(aws)." >>"$body"
-echo "hyperfine runs all of one command's runs, then the other's." >>"$body"
+echo "Overhead = median(awsx) − median(aws) over the pooled runs, with a bootstrap 95% interval; ratio =" >>"$body"
+echo "median(awsx) / median(aws). \"Per round\" is the median, smallest and largest of the $rounds per-round" >>"$body"
+echo "differences of medians (each round runs both commands back to back, so drift cancels within a round)." >>"$body"
 echo >>"$body"
 summary=$tmp/aws_summary.md
 {
-    echo "| CLI | command | aws median [ms] | awsx median [ms] | overhead, median [ms] (95% CI) | overhead, mean [ms] (95% CI) | ratio of medians (95% CI) | resolvable? |"
-    echo "|:---|:---|---:|---:|---:|---:|---:|:---|"
+    echo "| CLI | command | aws median [ms] | awsx median [ms] | overhead, median [ms] (95% CI) | overhead, mean [ms] (95% CI) | per round [ms]: median (min … max) | ratio of medians (95% CI) | resolvable? |"
+    echo "|:---|:---|---:|---:|---:|---:|---:|---:|:---|"
 } >"$summary"
 worst_hi=-1e9
 worst_ratio_hi=0
@@ -87,16 +93,15 @@ for cli in $clis; do
         fi
         label=${args/$moto_url/MOTO}
         echo "== $cli: aws $label vs awsx $label" >&2
-        hyperfine -N --warmup 3 --runs "$runs" --style basic \
-            --export-json "$tmp/$cli-$what.json" --export-markdown "$tmp/$cli-$what.md" \
-            -n "aws($cli) $label" "$aws $args" \
-            -n "awsx $label" "$awsx $args" >&2
+        hf_rounds "$tmp/$cli-$what" "$rounds" "$per_round" "-N --warmup 2" -- \
+            "aws($cli) $label" "$aws $args" \
+            "awsx $label" "$awsx $args"
         {
             echo "#### aws $cli: \`$label\`"
             echo
             hf_table "$tmp/$cli-$what.json"
             echo
-            echo "<details><summary>hyperfine --export-markdown</summary>"
+            echo "<details><summary>hyperfine --export-markdown, per round</summary>"
             echo
             tidy <"$tmp/$cli-$what.md" | sed "s#$moto_url#MOTO#g"
             echo
@@ -108,7 +113,7 @@ for cli in $clis; do
         r_hi=$(awk -v d="$d_med_hi" -v a="$med_a" 'BEGIN {printf "%.4f", 1 + d / a}')
         resolvable=$(awk -v lo="$d_med_lo" -v hi="$d_med_hi" 'BEGIN {
             print (hi - lo <= 4) ? "yes" : sprintf("no: CI %.0f ms wide vs a 2 ms target", hi - lo) }')
-        echo "| $cli | \`$label\` | $med_a | $med_b | **$d_med** ($d_med_lo … $d_med_hi) | $d_mean (± $d_mean_ci) | **$ratio_med** ($r_lo … $r_hi) | $resolvable |" >>"$summary"
+        echo "| $cli | \`$label\` | $med_a | $med_b | **$d_med** ($d_med_lo … $d_med_hi) | $d_mean (± $d_mean_ci) | $d_round_med ($d_round_min … $d_round_max) | **$ratio_med** ($r_lo … $r_hi) | $resolvable |" >>"$summary"
         worst_hi=$(awk -v a="$worst_hi" -v b="$d_med_hi" 'BEGIN {print (b > a) ? b : a}')
         worst_ratio_hi=$(awk -v a="$worst_ratio_hi" -v b="$r_hi" 'BEGIN {print (b > a) ? b : a}')
         row "aws vs awsx, $cli \`$label\`: median overhead ≤ 2 ms" \
@@ -128,11 +133,10 @@ unset AWSX_AWS_CLI
 # 2. Pure wrapper overhead --------------------------------------------------------------
 echo "== awsx wrapping /bin/true vs /bin/true" >&2
 export AWSX_AWS_CLI=/bin/true
-hyperfine -N --warmup 20 --runs "$true_runs" --style basic \
-    --export-json "$tmp/true.json" --export-markdown "$tmp/true.md" \
-    -n "/bin/true x" "/bin/true x" \
-    -n "awsx x (AWSX_AWS_CLI=/bin/true)" "$awsx x" \
-    -n "awsx awsx --version (startup only, no child)" "$awsx awsx --version" >&2
+hf_rounds "$tmp/true" 3 $(( (true_runs + 2) / 3 )) "-N --warmup 20" -- \
+    "/bin/true x" "/bin/true x" \
+    "awsx x (AWSX_AWS_CLI=/bin/true)" "$awsx x" \
+    "awsx awsx --version (startup only, no child)" "$awsx awsx --version"
 eval "$(hf_compare "$tmp/true.json" 0 1)"
 true_d=$d_med
 true_lo=$d_med_lo
@@ -141,17 +145,17 @@ true_mean=$d_mean
 startup=$(hf_field "$tmp/true.json" 2 median)
 true_med=$(hf_field "$tmp/true.json" 0 median)
 {
-    echo "### 2. Pure wrapper overhead: awsx wrapping \`/bin/true\` ($true_runs runs, \`hyperfine -N --warmup 20\`)"
+    echo "### 2. Pure wrapper overhead: awsx wrapping \`/bin/true\` ($(( (true_runs + 2) / 3 * 3 )) runs: 3 rounds of \`hyperfine -N --warmup 20 --runs $(( (true_runs + 2) / 3 ))\`, order alternating)"
     echo
     hf_table "$tmp/true.json"
     echo
-    echo "<details><summary>hyperfine --export-markdown</summary>"
+    echo "<details><summary>hyperfine --export-markdown, per round</summary>"
     echo
     tidy <"$tmp/true.md"
     echo
     echo "</details>"
     echo
-    echo "Wrapper overhead: median **$true_d ms** (95% CI $true_lo … $true_hi), mean $true_mean ms."
+    echo "Wrapper overhead: median **$true_d ms** (95% CI $true_lo … $true_hi), mean $true_mean ms; per round $d_round_med ms ($d_round_min … $d_round_max)."
     echo "Of it, starting the awsx binary itself (\`awsx awsx --version\`, median $startup ms) minus \`/bin/true\` ($true_med ms)"
     echo "is $(awk -v a="$startup" -v b="$true_med" 'BEGIN {printf "%.2f", a - b}') ms; the rest is the pipe, the tee thread, the signal handlers and spawning the child."
     echo "Because this cost is a fixed, additive per-invocation cost, it is also the best estimate of the"
@@ -210,15 +214,15 @@ code=$(GEN_EXIT=255 AWSX_DIAGNOSE=offline "$awsx" x >/dev/null 2>&1; echo $?) ||
 echo "$report" | grep -q 's3:ListBucket' || die "no offline report after the 200 MB stream: $report"
 
 echo "== 200 MB stderr stream" >&2
-hyperfine --warmup 2 --runs "$stream_runs" -i --style basic \
-    --export-json "$tmp/stream.json" --export-markdown "$tmp/stream.md" \
-    -n "generator alone (stderr to /dev/null)" "$gen 2>/dev/null" \
-    -n "generator | cat (direct)" "$gen 2>&1 >/dev/null | cat >/dev/null" \
-    -n "awsx, AWSX_DIAGNOSE=off (tee only)" "$awsx x 2>/dev/null" \
-    -n "awsx, aws fails (exit 255), AWSX_DIAGNOSE=offline" "GEN_EXIT=255 AWSX_DIAGNOSE=offline $awsx x 2>/dev/null" >&2
+hf_rounds "$tmp/stream" 3 $(( (stream_runs + 2) / 3 )) "--warmup 2 -i" -- \
+    "generator alone (stderr to /dev/null)" "$gen 2>/dev/null" \
+    "generator | cat (direct)" "$gen 2>&1 >/dev/null | cat >/dev/null" \
+    "awsx, AWSX_DIAGNOSE=off (tee only)" "$awsx x 2>/dev/null" \
+    "awsx, aws fails (exit 255), AWSX_DIAGNOSE=offline" "GEN_EXIT=255 AWSX_DIAGNOSE=offline $awsx x 2>/dev/null"
 eval "$(hf_compare "$tmp/stream.json" 1 2)"
 s_ratio=$ratio_med
 s_d=$d_med
+s_rd="$d_round_med ($d_round_min … $d_round_max)"
 s_cat=$med_a
 s_awsx=$med_b
 eval "$(hf_compare "$tmp/stream.json" 1 3)"
@@ -230,7 +234,7 @@ read -r scat_rss _ < <(peak_rss 3 sh -c "$gen 2>&1 >/dev/null | cat >/dev/null")
 unset AWSX_AWS_CLI GEN_BYTES AWSX_DIAGNOSE
 mbps() { awk -v b="$stream_bytes" -v ms="$1" 'BEGIN {printf "%.0f", b / 1e6 / (ms / 1e3)}'; }
 {
-    echo "### 4. A 200 MB stderr stream ($stream_runs runs, \`hyperfine --warmup 2\`, shell mode)"
+    echo "### 4. A 200 MB stderr stream ($(( (stream_runs + 2) / 3 * 3 )) runs: 3 rounds of \`hyperfine --warmup 2 -i --runs $(( (stream_runs + 2) / 3 ))\`, shell mode, order alternating)"
     echo
     echo "The child (\`AWSX_AWS_CLI\`) is a shell script that writes 200,000,000 bytes of"
     echo "\`aws --debug\`-like lines (\`yes '… botocore.endpoint - DEBUG - Making request …' | head -c 200000000 >&2\`)."
@@ -241,13 +245,13 @@ mbps() { awk -v b="$stream_bytes" -v ms="$1" 'BEGIN {printf "%.0f", b / 1e6 / (m
     echo
     hf_table "$tmp/stream.json" | tidy
     echo
-    echo "<details><summary>hyperfine --export-markdown</summary>"
+    echo "<details><summary>hyperfine --export-markdown, per round</summary>"
     echo
     tidy <"$tmp/stream.md"
     echo
     echo "</details>"
     echo
-    echo "- awsx (tee only) / cat: **$s_ratio** (median $s_awsx vs $s_cat ms, +$s_d ms);"
+    echo "- awsx (tee only) / cat: **$s_ratio** (median $s_awsx vs $s_cat ms, difference $s_d ms; per round $s_rd ms);"
     echo "  throughput $(mbps "$s_awsx") MB/s through awsx vs $(mbps "$s_cat") MB/s through cat (generator alone: $(mbps "$s_gen") MB/s)."
     echo "- awsx with a failure and the offline diagnosis / cat: $s_off_ratio."
     echo "- Peak RSS (max of 3): awsx tee only **$srss_max KiB** ($(kib_to_mb "$srss_max") MB); with the failure and offline"

@@ -18,7 +18,7 @@ pub struct Denial {
 }
 
 fn re(s: &str) -> Regex {
-    Regex::new(s).expect("static regex")
+    super::pattern::re(s)
 }
 
 static WHO_WHAT: LazyLock<Regex> = LazyLock::new(|| {

@@ -26,7 +26,7 @@ pub struct Headline {
 }
 
 fn re(s: &str) -> Regex {
-    Regex::new(s).expect("static regex")
+    super::pattern::re(s)
 }
 
 static CLI: LazyLock<Regex> = LazyLock::new(|| {

@@ -4,6 +4,7 @@ pub mod access;
 pub mod codes;
 pub mod decoded;
 pub mod formats;
+pub mod pattern;
 
 use std::sync::LazyLock;
 
@@ -15,19 +16,21 @@ use crate::knowledge::quotas;
 use formats::Headline;
 
 static STATED_LIMIT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:limit of|quota for \w+:|limit is|limit \(|maximum of|exceed(?:ed|s)? (?:the )?(?:quota|limit) of|maximum number of [\w ]+ \() ?(\d+(?:\.\d+)?)")
-        .expect("static regex")
+    pattern::re(
+        r"(?i)(?:limit of|quota for \w+:|limit is|limit \(|maximum of|exceed(?:ed|s)? (?:the )?(?:quota|limit) of|maximum number of [\w ]+ \() ?(\d+(?:\.\d+)?)",
+    )
 });
 static INSTANCE_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b((?:[a-z]{1,4}\d[a-z0-9-]*|u-\d+tb\d)\.(?:nano|micro|small|medium|large|metal|\d*xlarge)(?:-\d+)?)\b")
-        .expect("static regex")
+    pattern::re(
+        r"\b((?:[a-z]{1,4}\d[a-z0-9-]*|u-\d+tb\d)\.(?:nano|micro|small|medium|large|metal|\d*xlarge)(?:-\d+)?)\b",
+    )
 });
-static S3_URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"s3://([a-z0-9][a-z0-9.-]{1,62})(?:/([^\s'"]*))?"#).expect("static regex")
-});
+static S3_URL: LazyLock<Regex> =
+    LazyLock::new(|| pattern::re(r#"s3://([a-z0-9][a-z0-9.-]{1,62})(?:/([^\s'"]*))?"#));
 static MENTIONS_KMS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bkms:|KMS\.|\bKMS\b|customer master key|\bCMK\b|key policy|arn:aws[\w-]*:kms:|alias/aws/")
-        .expect("static regex")
+    pattern::re(
+        r"(?i)\bkms:|KMS\.|\bKMS\b|customer master key|\bCMK\b|key policy|arn:aws[\w-]*:kms:|alias/aws/",
+    )
 });
 
 /// Text longer than this is classified by its last part: errors end logs.
@@ -254,11 +257,14 @@ fn context_from(inv: &Invocation) -> Context {
 }
 
 static QUOTA_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)exceeds? (?:the )?limit|limit of \d+|(?:instance|spot instance) count exceeded|maximum number of [\w -]+ (?:has been|was) reached|maximum number of|below its minimum value|limit exceeded|cannot exceed quota|quota exceeded|exceeded (?:the |your )?quota|more \w+ than allowed|more buckets than allowed")
-        .expect("static regex")
+    pattern::re(
+        r"(?i)exceeds? (?:the )?limit|limit of \d+|(?:instance|spot instance) count exceeded|maximum number of [\w -]+ (?:has been|was) reached|maximum number of|below its minimum value|limit exceeded|cannot exceed quota|quota exceeded|exceeded (?:the |your )?quota|more \w+ than allowed|more buckets than allowed",
+    )
 });
 static THROTTLE_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)rate exceeded|request limit exceeded|RequestLimitExceeded|throttl|too many requests|slow down").expect("static regex")
+    pattern::re(
+        r"(?i)rate exceeded|request limit exceeded|RequestLimitExceeded|throttl|too many requests|slow down",
+    )
 });
 
 /// Codes that wrap another error and say little themselves.
@@ -379,8 +385,7 @@ fn categorise(f: &Failure, message: &str, text: &str, has_decoded: bool) -> Cate
 /// `aws <service> <operation>` quoted in a pasted log: (service, Operation).
 fn service_from_command_line(text: &str) -> Option<(String, Option<String>)> {
     static CMD: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?m)(?:^|[\s$>])aws (?:--[\w-]+ \S+ )*([a-z0-9][a-z0-9-]+) ([a-z][a-z0-9-]*)")
-            .expect("static regex")
+        pattern::re(r"(?m)(?:^|[\s$>])aws (?:--[\w-]+ \S+ )*([a-z0-9][a-z0-9-]+) ([a-z][a-z0-9-]*)")
     });
     let c = CMD.captures(text)?;
     let svc = if &c[1] == "s3api" {
@@ -416,7 +421,7 @@ fn operation_from_text(text: &str) -> Option<(Option<String>, String)> {
             r"\bAPI: [a-z0-9-]+:(\w+)",
         ]
         .iter()
-        .map(|p| Regex::new(p).expect("static regex"))
+        .map(|p| pattern::re(p))
         .collect()
     });
     for p in PATTERNS.iter() {
@@ -425,12 +430,6 @@ fn operation_from_text(text: &str) -> Option<(Option<String>, String)> {
             return Some((codes::service_of_operation(&op).map(str::to_string), op));
         }
     }
-    if let Some(c) = Regex::new(r"@aws-sdk/client-([a-z0-9-]+)")
-        .ok()?
-        .captures(text)
-    {
-        let _ = c;
-    }
     let (svc, op) = service_from_command_line(text)?;
     Some((Some(svc), op?))
 }
@@ -438,12 +437,10 @@ fn operation_from_text(text: &str) -> Option<(Option<String>, String)> {
 /// The service named by an endpoint host in the text (`https://events.ap-southeast-2.amazonaws.com`)
 /// or an XML namespace (`https://iam.amazonaws.com/doc/2010-05-08/`).
 fn service_from_endpoint(text: &str) -> Option<String> {
-    static HOST: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"https?://([a-z0-9-]+)\.((?:[a-z0-9-]+\.)*)amazonaws\.com")
-            .expect("static regex")
-    });
+    static HOST: LazyLock<Regex> =
+        LazyLock::new(|| pattern::re(r"https?://([a-z0-9-]+)\.((?:[a-z0-9-]+\.)*)amazonaws\.com"));
     static JS_CLIENT: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"@aws-sdk/client-([a-z0-9-]+)").expect("static regex"));
+        LazyLock::new(|| pattern::re(r"@aws-sdk/client-([a-z0-9-]+)"));
     if let Some(c) = JS_CLIENT.captures(text) {
         return Some(codes::cli_service(&c[1]));
     }
