@@ -521,3 +521,50 @@ fn awsx_help_and_version_are_reserved_names() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn help_passes_through_unchanged() {
+    let home = tempfile::tempdir().unwrap();
+    for (name, cli) in both_clis() {
+        for args in [&["help"][..], &["s3", "help"][..]] {
+            let direct = run(&mut aws(&cli, home.path(), args));
+            let wrapped = run(&mut awsx(&cli, home.path(), args));
+            assert_eq!(
+                direct.status.code(),
+                wrapped.status.code(),
+                "{name} {args:?}"
+            );
+            assert!(
+                direct.stdout == wrapped.stdout,
+                "{name} {args:?}: stdout differs"
+            );
+            assert_eq!(
+                text(&direct.stderr),
+                text(&wrapped.stderr),
+                "{name} {args:?}: stderr differs"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_closed_stderr_does_not_stop_aws() {
+    let tmp = tempfile::tempdir().unwrap();
+    let done = tmp.path().join("done");
+    // Writes 2 MB to stderr (far more than a pipe holds), then records that it finished.
+    let fake = script(
+        tmp.path(),
+        "aws",
+        &format!(
+            "#!/bin/sh\nhead -c 2000000 /dev/zero | tr '\\0' 'x' >&2\necho finished > {}\nexit 0\n",
+            done.display()
+        ),
+    );
+    let mut c = awsx(&fake, tmp.path(), &["s3", "ls"]);
+    c.stdout(Stdio::null()).stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    drop(child.stderr.take()); // the reader goes away: awsx's writes now fail with EPIPE
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert_eq!(std::fs::read_to_string(&done).unwrap(), "finished\n");
+}
