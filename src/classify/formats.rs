@@ -143,6 +143,11 @@ fn cli_message(text: &str, m: Option<regex::Match<'_>>) -> String {
     let Some(m) = m else { return String::new() };
     let mut msg = m.as_str().trim().to_string();
     let mut rest = &text[m.end()..];
+    // The message continues on the next lines only when its first line is empty or
+    // unfinished (a pasted, wrapped message); otherwise later lines are the log's, not AWS's.
+    if !(msg.is_empty() || msg.ends_with(':') || msg.ends_with(',')) {
+        return msg;
+    }
     while msg.len() < 4000 {
         let Some(after_nl) = rest
             .strip_prefix('\n')
@@ -237,6 +242,34 @@ fn unescape_json_string(s: &str) -> String {
     serde_json::from_str::<String>(&format!("\"{s}\"")).unwrap_or_else(|_| s.to_string())
 }
 
+/// The lines around each occurrence of `needle` (`before` lines before it, one after),
+/// merged where they overlap: (offset, slice), each slice starting at a line start.
+fn windows<'t>(text: &'t str, needle: &str, before: usize) -> Vec<(usize, &'t str)> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for pos in memchr::memmem::find_iter(text.as_bytes(), needle.as_bytes()) {
+        let mut start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+        for _ in 0..before {
+            if start == 0 {
+                break;
+            }
+            start = text[..start - 1].rfind('\n').map_or(0, |i| i + 1);
+        }
+        let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        let end = if line_end < text.len() {
+            text[line_end + 1..]
+                .find('\n')
+                .map_or(text.len(), |i| line_end + 1 + i)
+        } else {
+            line_end
+        };
+        match spans.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => spans.push((start, end)),
+        }
+    }
+    spans.into_iter().map(|(a, b)| (a, &text[a..b])).collect()
+}
+
 /// Every headline the readers find, in no particular order.
 pub fn headlines(text: &str) -> Vec<Headline> {
     let mut out = Vec::new();
@@ -293,74 +326,83 @@ pub fn headlines(text: &str) -> Vec<Headline> {
             });
         }
     }
-    for c in GO1.captures_iter(text) {
-        let whole = c.get(0).map_or(0, |m| m.start());
-        let line_start = text[..whole].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = c.get(2).map_or(whole, |m| m.end());
-        let line = &text[line_start..line_end];
-        let (code, message) = match best_code(line) {
-            Some((code, at)) => {
-                let msg = line[at + code.len()..]
-                    .trim_start_matches(':')
-                    .trim()
-                    .to_string();
-                (Some(code), msg)
-            }
-            None => (
-                opt(c.get(1)),
-                c.get(2)
-                    .map_or_else(String::new, |m| m.as_str().trim().to_string()),
-            ),
-        };
-        out.push(Headline {
-            code,
-            message,
-            http_status: c.get(3).and_then(|m| m.as_str().parse().ok()),
-            request_id: opt(c.get(4)),
-            format: "go-sdk-v1",
-            at: c.get(0).map_or(0, |m| m.start()),
-            ..Headline::default()
-        });
+    // GO1 and the Java readers begin with a class, not a literal: scan only the lines
+    // around their anchors instead of the whole (possibly huge) text.
+    for (off, text) in windows(text, "status code:", 1) {
+        for c in GO1.captures_iter(text) {
+            let whole = c.get(0).map_or(0, |m| m.start());
+            let line_start = text[..whole].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = c.get(2).map_or(whole, |m| m.end());
+            let line = &text[line_start..line_end];
+            let (code, message) = match best_code(line) {
+                Some((code, at)) => {
+                    let msg = line[at + code.len()..]
+                        .trim_start_matches(':')
+                        .trim()
+                        .to_string();
+                    (Some(code), msg)
+                }
+                None => (
+                    opt(c.get(1)),
+                    c.get(2)
+                        .map_or_else(String::new, |m| m.as_str().trim().to_string()),
+                ),
+            };
+            out.push(Headline {
+                code,
+                message,
+                http_status: c.get(3).and_then(|m| m.as_str().parse().ok()),
+                request_id: opt(c.get(4)),
+                format: "go-sdk-v1",
+                at: off + c.get(0).map_or(0, |m| m.start()),
+                ..Headline::default()
+            });
+        }
     }
-    let java: Vec<_> = JAVA.captures_iter(text).collect();
-    for (i, c) in java.iter().enumerate() {
-        // Nested Java errors print the inner service first; the call was the outer one.
-        let same_line_later = java[i + 1..].iter().rev().find(|n| {
-            let (a, b) = (
-                c.get(0).map_or(0, |m| m.end()),
-                n.get(0).map_or(0, |m| m.start()),
-            );
-            b >= a && !text[a..b].contains('\n')
-        });
-        let service = same_line_later
-            .and_then(|n| opt(n.get(2)))
-            .or_else(|| opt(c.get(2)));
-        out.push(Headline {
-            message: c
-                .get(1)
-                .map_or_else(String::new, |m| m.as_str().trim().to_string()),
-            service,
-            http_status: c.get(3).and_then(|m| m.as_str().parse().ok()),
-            code: opt(c.get(4)),
-            request_id: opt(c.get(5)),
-            format: "java-sdk",
-            at: c.get(0).map_or(0, |m| m.start()),
-            ..Headline::default()
-        });
-    }
-    if out.iter().all(|h| h.format != "java-sdk") {
-        for c in JAVA_NOCODE.captures_iter(text) {
+    for (off, text) in windows(text, "(Service:", 0) {
+        let java: Vec<_> = JAVA.captures_iter(text).collect();
+        for (i, c) in java.iter().enumerate() {
+            // Nested Java errors print the inner service first; the call was the outer one.
+            let same_line_later = java[i + 1..].iter().rev().find(|n| {
+                let (a, b) = (
+                    c.get(0).map_or(0, |m| m.end()),
+                    n.get(0).map_or(0, |m| m.start()),
+                );
+                b >= a && !text[a..b].contains('\n')
+            });
+            let service = same_line_later
+                .and_then(|n| opt(n.get(2)))
+                .or_else(|| opt(c.get(2)));
             out.push(Headline {
                 message: c
                     .get(1)
                     .map_or_else(String::new, |m| m.as_str().trim().to_string()),
-                service: opt(c.get(2)),
+                service,
                 http_status: c.get(3).and_then(|m| m.as_str().parse().ok()),
-                request_id: opt(c.get(4)),
+                code: opt(c.get(4)),
+                request_id: opt(c.get(5)),
                 format: "java-sdk",
-                at: c.get(0).map_or(0, |m| m.start()),
+                at: off + c.get(0).map_or(0, |m| m.start()),
                 ..Headline::default()
             });
+        }
+        if !out
+            .iter()
+            .any(|h| h.format == "java-sdk" && h.at >= off && h.at < off + text.len())
+        {
+            for c in JAVA_NOCODE.captures_iter(text) {
+                out.push(Headline {
+                    message: c
+                        .get(1)
+                        .map_or_else(String::new, |m| m.as_str().trim().to_string()),
+                    service: opt(c.get(2)),
+                    http_status: c.get(3).and_then(|m| m.as_str().parse().ok()),
+                    request_id: opt(c.get(4)),
+                    format: "java-sdk",
+                    at: off + c.get(0).map_or(0, |m| m.start()),
+                    ..Headline::default()
+                });
+            }
         }
     }
     for c in CFN_HANDLER.captures_iter(text) {
@@ -412,6 +454,8 @@ pub fn headlines(text: &str) -> Vec<Headline> {
 
 static RUST_META: LazyLock<Regex> =
     LazyLock::new(|| re(r#"code: Some\("([^"]+)"\), message: Some\("((?:[^"\\]|\\.)*)"\)"#));
+static CODE_TOKEN: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b[A-Z][A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*: "));
 static DASHED: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b([A-Z][A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*) - ([^\n]*)"));
 static PAREN_FAULT: LazyLock<Regex> = LazyLock::new(|| {
@@ -444,36 +488,54 @@ fn loose_headlines(text: &str) -> Vec<Headline> {
             ..Headline::default()
         });
     }
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        if let Some((code, pos)) = best_code(line) {
-            if looks_like_code(&code) {
-                out.push(Headline {
-                    message: line[pos + code.len()..]
-                        .trim_start_matches(':')
-                        .trim()
-                        .to_string(),
-                    code: Some(code),
-                    format: "code-colon",
-                    at: offset + pos,
-                    ..Headline::default()
-                });
-            }
-        } else if let Some(c) = DASHED.captures(line) {
-            let code = c.get(1).map_or("", |m| m.as_str());
-            if super::codes::category_of(code).is_some() {
-                out.push(Headline {
-                    code: Some(code.to_string()),
-                    message: c
-                        .get(2)
-                        .map_or_else(String::new, |m| m.as_str().trim().to_string()),
-                    format: "code-dash",
-                    at: offset + c.get(0).map_or(0, |m| m.start()),
-                    ..Headline::default()
-                });
-            }
+    // Only lines that hold a code-shaped `Word: ` are read in full.
+    let mut last_line = usize::MAX;
+    let mut coded_lines = Vec::new();
+    for m in CODE_TOKEN.find_iter(text) {
+        let word = m.as_str().trim_end_matches([':', ' ']);
+        if !looks_like_code(word) {
+            continue;
         }
-        offset += line.len();
+        let start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
+        if start == last_line {
+            continue;
+        }
+        last_line = start;
+        let end = text[m.start()..]
+            .find('\n')
+            .map_or(text.len(), |i| m.start() + i);
+        coded_lines.push((start, end));
+        if let Some((code, pos)) = best_code(&text[start..end])
+            && looks_like_code(&code)
+        {
+            let line = &text[start..end];
+            out.push(Headline {
+                message: line[pos + code.len()..]
+                    .trim_start_matches(':')
+                    .trim()
+                    .to_string(),
+                code: Some(code),
+                format: "code-colon",
+                at: start + pos,
+                ..Headline::default()
+            });
+        }
+    }
+    for c in DASHED.captures_iter(text) {
+        let code = c.get(1).map_or("", |m| m.as_str());
+        let at = c.get(0).map_or(0, |m| m.start());
+        let on_coded_line = coded_lines.iter().any(|&(a, b)| at >= a && at < b);
+        if !on_coded_line && super::codes::category_of(code).is_some() {
+            out.push(Headline {
+                code: Some(code.to_string()),
+                message: c
+                    .get(2)
+                    .map_or_else(String::new, |m| m.as_str().trim().to_string()),
+                format: "code-dash",
+                at,
+                ..Headline::default()
+            });
+        }
     }
     out
 }
@@ -529,20 +591,22 @@ fn category_hint(code: &str) -> Option<crate::failure::Category> {
 
 /// The client-side problem a text reports, if any (first match in table order).
 pub fn client_problem(text: &str) -> Option<(&'static str, String, usize)> {
-    let mut best: Option<(&'static str, String, usize)> = None;
-    for p in CLIENT.iter() {
-        if let Some(m) = p.re.find(text) {
-            let line_start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
-            let line_end = text[m.end()..]
-                .find('\n')
-                .map_or(text.len(), |i| m.end() + i);
-            let line = text[line_start..line_end].trim().to_string();
-            if best.is_none() {
-                best = Some((p.problem, line, m.start()));
-            }
-        }
-    }
-    best
+    // One pass over the text for all wordings; only the matching ones run again for a position.
+    static SET: LazyLock<regex::RegexSet> = LazyLock::new(|| {
+        regex::RegexSet::new(CLIENT.iter().map(|p| p.re.as_str())).expect("static regex set")
+    });
+    let first = SET.matches(text).into_iter().next()?;
+    let p = &CLIENT[first];
+    let m = p.re.find(text)?;
+    let line_start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[m.end()..]
+        .find('\n')
+        .map_or(text.len(), |i| m.end() + i);
+    Some((
+        p.problem,
+        text[line_start..line_end].trim().to_string(),
+        m.start(),
+    ))
 }
 
 #[cfg(test)]

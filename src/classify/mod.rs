@@ -74,12 +74,16 @@ pub fn classify(text: &str, inv: Option<&Invocation>) -> Failure {
                     .map(normalise_service_id)
             });
     }
+    // Everything after the headline reads the text around it (or the end of a text without
+    // one): a 10 MB log is scanned once by the readers, not again by every look-up below.
+    let whole = clean;
+    let clean = around(whole, primary.as_ref().map(|h| h.at));
     let decoded = decoded::find(clean);
     let code_known = f
         .error_code
         .as_deref()
         .is_some_and(|c| codes::category_of(c).is_some());
-    if !code_known && let Some((problem, line, _)) = formats::client_problem(clean) {
+    if !code_known && let Some((problem, line, _)) = formats::client_problem(whole) {
         f.problem = Some(problem.to_string());
         if f.message.is_none() {
             f.message = Some(line);
@@ -185,6 +189,23 @@ pub fn classify(text: &str, inv: Option<&Invocation>) -> Failure {
         f.operation = Some(op.to_string());
     }
     f
+}
+
+/// How much text around the headline the secondary readers see.
+const AROUND: usize = 64 * 1024;
+
+fn around(text: &str, at: Option<usize>) -> &str {
+    let (mut a, mut b) = match at {
+        Some(at) => (at.saturating_sub(AROUND), (at + AROUND).min(text.len())),
+        None => (text.len().saturating_sub(4 * AROUND), text.len()),
+    };
+    while !text.is_char_boundary(a) {
+        a += 1;
+    }
+    while !text.is_char_boundary(b) {
+        b -= 1;
+    }
+    &text[a..b]
 }
 
 /// The first error in the text (later ones in a log are usually its consequences); at the
