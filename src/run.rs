@@ -166,7 +166,7 @@ pub fn run(
 /// Copies aws's stderr to ours chunk by chunk, keeping a bounded copy.
 fn tee(mut reader: os_pipe::PipeReader, limit: usize) -> Capture {
     let mut capture = Capture::new(limit);
-    let mut buf = vec![0u8; 64 * 1024];
+    let mut buf = vec![0u8; 128 * 1024];
     let mut out = std::io::stderr().lock();
     let mut out_ok = true;
     loop {
