@@ -142,6 +142,10 @@ static CLIENT: LazyLock<Vec<ClientProblem>> = LazyLock::new(|| {
 fn cli_message(text: &str, m: Option<regex::Match<'_>>) -> String {
     let Some(m) = m else { return String::new() };
     let mut msg = m.as_str().trim().to_string();
+    // v2's enhanced format appends modeled fields; they are not the message.
+    if let Some(i) = msg.find(" Additional error details:") {
+        msg.truncate(i);
+    }
     let mut rest = &text[m.end()..];
     // The message continues on the next lines only when its first line is empty or
     // unfinished (a pasted, wrapped message); otherwise later lines are the log's, not AWS's.
@@ -426,6 +430,20 @@ pub fn headlines(text: &str) -> Vec<Headline> {
         });
     }
     out.extend(json_headlines(text));
+    // `--cli-error-format yaml`: `Code:` then `Message:` lines.
+    for (off, win) in windows(text, "Message: ", 1) {
+        for c in YAML.captures_iter(win) {
+            out.push(Headline {
+                code: opt(c.get(1)),
+                message: c.get(2).map_or_else(String::new, |m| {
+                    m.as_str().trim().trim_matches(['"', '\'']).to_string()
+                }),
+                format: "cli-yaml",
+                at: off + c.get(0).map_or(0, |m| m.start()),
+                ..Headline::default()
+            });
+        }
+    }
     if out.is_empty() {
         out.extend(loose_headlines(text));
     }
@@ -454,6 +472,9 @@ pub fn headlines(text: &str) -> Vec<Headline> {
 
 static RUST_META: LazyLock<Regex> =
     LazyLock::new(|| re(r#"code: Some\("([^"]+)"\), message: Some\("((?:[^"\\]|\\.)*)"\)"#));
+static YAML: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?m)^[ \t]*Code: ([A-Za-z][A-Za-z0-9.]*)[ \t]*\r?\n[ \t]*Message: ([^\n]*)")
+});
 static CODE_TOKEN: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b[A-Z][A-Za-z0-9]+(?:\.[A-Za-z0-9]+)*: "));
 static DASHED: LazyLock<Regex> =
