@@ -54,6 +54,9 @@ bench_init() {
         fi
     fi
     [ -x "$awsx" ] || die "no awsx binary at $awsx"
+    # What was measured: the commit and whether src/ differed from it when the binary was
+    # (re)built or found, and the binary's time.
+    bench_build="$(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src Cargo.toml Cargo.lock 2>/dev/null || echo ' + uncommitted src changes'), binary built $(date -u -r "$awsx" '+%H:%M UTC')"
 
     aws_v1=${AWS_V1:-$(python3 -c 'import sys,os; print(os.path.join(os.path.dirname(sys.executable),"aws"))')}
     aws_v2=${AWS_V2:-/usr/bin/aws}
@@ -80,7 +83,7 @@ machine_info() {
         "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(nproc)" "${cpu:-unknown}" \
         "$(awk '/MemTotal/ {printf "%.0f", $2/1048576}' /proc/meminfo)" "$(uname -r)" "$(cut -d' ' -f1-3 /proc/loadavg)" \
         "$(hyperfine --version)" "$("$awsx" awsx --version 2>/dev/null | awk '{print $2}')" \
-        "$(git -C "$bench_root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$bench_root" diff --quiet HEAD -- src 2>/dev/null || echo '+dirty src')"
+        "$bench_build"
 }
 
 aws_version() {
@@ -115,22 +118,12 @@ start_moto() {
     moto_url=http://127.0.0.1:$port
 }
 
-# The project's stub with scenario file $1: sets stub_url. The stub writes a response's
-# headers and body in two send()s; on a reused keep-alive connection Nagle's algorithm then
-# holds the body until the client's delayed ACK (~40 ms), a stall no AWS endpoint has (see
-# bench/quota.sh). So its sockets get TCP_NODELAY unless BENCH_STUB_NAGLE=1.
+# The project's stub with scenario file $1: sets stub_url. (The stub sets TCP_NODELAY on its
+# sockets itself, so no Nagle/delayed-ACK stalls on reused connections.)
 start_stub() {
     local scenario=$1
-    if [ "${BENCH_STUB_NAGLE:-0}" = 1 ]; then
-        python3 tests/stub/awsstub.py --port 0 --max-lifetime 3600 --scenario "$scenario" \
-            >"$tmp/stub.port" 2>"$tmp/stub.err" &
-    else
-        python3 -c 'import http.server, runpy, sys
-http.server.BaseHTTPRequestHandler.disable_nagle_algorithm = True
-sys.argv[0] = "tests/stub/awsstub.py"
-runpy.run_path(sys.argv[0], run_name="__main__")' \
-            --port 0 --max-lifetime 3600 --scenario "$scenario" >"$tmp/stub.port" 2>"$tmp/stub.err" &
-    fi
+    python3 tests/stub/awsstub.py --port 0 --max-lifetime 3600 --scenario "$scenario" \
+        >"$tmp/stub.port" 2>"$tmp/stub.err" &
     bench_pids+=($!)
     local _ port=
     for _ in $(seq 100); do
@@ -140,14 +133,6 @@ runpy.run_path(sys.argv[0], run_name="__main__")' \
     done
     [ -n "$port" ] || die "the stub did not start: $(cat "$tmp/stub.err")"
     stub_url=http://127.0.0.1:$port
-}
-
-stub_note() {
-    if [ "${BENCH_STUB_NAGLE:-0}" = 1 ]; then
-        echo "stub sockets as in the tests (Nagle on)"
-    else
-        echo "stub sockets with TCP_NODELAY (BENCH_STUB_NAGLE=1 keeps Nagle)"
-    fi
 }
 
 # Peak RSS in KiB of a command, N runs: prints "max median". GNU time reports the
@@ -276,6 +261,59 @@ else:
     out.update(d_round_med=float("nan"), d_round_min=float("nan"), d_round_max=float("nan"))
 for k, v in out.items():
     print("%s=%.4f" % (k, v) if k.startswith("ratio") else "%s=%.2f" % (k, v))
+EOF
+}
+
+# Interleaved pairs, for differences smaller than the noise: PAIRS pairs of (A, B), the order
+# alternating A B / B A, wall time per run. Drift on the machine hits both halves of a pair
+# alike, so the per-pair differences resolve what two separate blocks of runs cannot.
+#   paired OUT.json PAIRS exec|sh "CMD A" "CMD B"   (exec: split like a shell, no shell)
+paired() {
+    python3 - "$@" <<'EOF'
+import json, shlex, subprocess, sys, time
+out, pairs, mode, a, b = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+argv = (lambda c: ["sh", "-c", c]) if mode == "sh" else shlex.split
+ca, cb = argv(a), argv(b)
+def run(c):
+    t = time.perf_counter()
+    subprocess.run(c, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return (time.perf_counter() - t) * 1e3
+for _ in range(2):
+    run(ca), run(cb)
+ta, tb = [], []
+for i in range(pairs):
+    if i % 2:
+        y = run(cb); x = run(ca)
+    else:
+        x = run(ca); y = run(cb)
+    ta.append(x); tb.append(y)
+json.dump({"a": a, "b": b, "mode": mode, "ta_ms": ta, "tb_ms": tb}, open(out, "w"))
+EOF
+}
+
+# key=value statistics of a paired() file: p_n p_med_a p_med_b p_d_med p_d_lo p_d_hi (median
+# of the per-pair differences B − A with a bootstrap 95% interval), p_d_mean p_d_ci (mean
+# and 95% half-width), p_ratio p_ratio_lo p_ratio_hi (median of the per-pair ratios B / A).
+paired_stats() {
+    python3 - "$1" <<'EOF'
+import json, random, statistics as st, sys
+r = json.load(open(sys.argv[1]))
+ta, tb = r["ta_ms"], r["tb_ms"]
+d = [y - x for x, y in zip(ta, tb)]
+q = [y / x for x, y in zip(ta, tb)]
+rng = random.Random(1)
+def ci(v):
+    b = sorted(st.median(rng.choices(v, k=len(v))) for _ in range(2000))
+    return b[50], b[1949]
+dl, dh = ci(d)
+ql, qh = ci(q)
+print("p_n=%d" % len(d))
+for k, v in [("p_med_a", st.median(ta)), ("p_med_b", st.median(tb)), ("p_d_med", st.median(d)),
+             ("p_d_lo", dl), ("p_d_hi", dh), ("p_d_mean", st.mean(d)),
+             ("p_d_ci", 1.96 * st.stdev(d) / len(d) ** 0.5)]:
+    print("%s=%.2f" % (k, v))
+for k, v in [("p_ratio", st.median(q)), ("p_ratio_lo", ql), ("p_ratio_hi", qh)]:
+    print("%s=%.4f" % (k, v))
 EOF
 }
 

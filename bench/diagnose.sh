@@ -25,10 +25,7 @@ cat >"$tmp/scenario.json" <<EOF
 {"errors": {"ec2:RunInstances": {"status": 403, "code": "UnauthorizedOperation",
   "message": "You are not authorized to perform this operation. Encoded authorization failure message: $blob"}}}
 EOF
-# Two stubs with the same scenario: TCP_NODELAY (the main figures) and as in the tests.
-BENCH_STUB_NAGLE=1 start_stub "$tmp/scenario.json"
-nagle_url=$stub_url
-BENCH_STUB_NAGLE=0 start_stub "$tmp/scenario.json"
+start_stub "$tmp/scenario.json"
 url=$stub_url
 
 run_args="ec2 run-instances --image-id ami-1 --instance-type p3.2xlarge"
@@ -81,7 +78,6 @@ hf_rounds "$tmp/diag" 3 "$per_round" "-N --warmup 3 -i" -- \
     "awsx, AWSX_DIAGNOSE=on (full diagnosis)" "env AWSX_DIAGNOSE=on $full" \
     "awsx, AWSX_DIAGNOSE=offline (classify + report, no calls)" "env AWSX_DIAGNOSE=offline $full" \
     "awsx, AWSX_DIAGNOSE=off (pass-through only)" "env AWSX_DIAGNOSE=off $full" \
-    "awsx, AWSX_DIAGNOSE=on, stub as in the tests (Nagle on)" "env AWSX_DIAGNOSE=on $awsx --endpoint-url $nagle_url $run_args" \
     "aws(v1) sts decode-authorization-message" "$aws_v1 sts decode-authorization-message --encoded-message $blob --endpoint-url $url" \
     "aws(v2) sts decode-authorization-message" "$aws_v2 sts decode-authorization-message --encoded-message $blob --endpoint-url $url"
 
@@ -90,17 +86,14 @@ fake_med=$(f 0)
 on_med=$(f 1)
 offline_med=$(f 2)
 off_med=$(f 3)
-nagle_med=$(f 4)
-v1_med=$(f 5)
-v2_med=$(f 6)
+v1_med=$(f 4)
+v2_med=$(f 5)
 calc() { awk "BEGIN {printf \"%.${2:-2}f\", $1}"; }
 diag_on=$(calc "$on_med - $fake_med")
 diag_offline=$(calc "$offline_med - $fake_med")
-diag_nagle=$(calc "$nagle_med - $fake_med")
 r_v1=$(calc "$diag_on / $v1_med" 3)
 r_v2=$(calc "$diag_on / $v2_med" 3)
 r_whole=$(calc "$on_med / $v1_med" 3)
-r_nagle=$(calc "$diag_nagle / $v1_med" 3)
 read -r rss_on _ < <(peak_rss 10 env AWSX_DIAGNOSE=on "$awsx" --endpoint-url "$url" $run_args)
 read -r rss_offline _ < <(peak_rss 5 env AWSX_DIAGNOSE=offline "$awsx" --endpoint-url "$url" $run_args)
 unset AWSX_AWS_CLI
@@ -110,8 +103,7 @@ unset AWSX_AWS_CLI
     echo
     echo "- When/where: $(machine_info)"
     echo "- Rerun: \`$rerun\` (from the repository root; about a minute)"
-    echo "- Scenario: the project's stub, with TCP_NODELAY on its sockets (see \`start_stub\` in bench/common.sh; one"
-    echo "  row uses a second stub with Nagle on, as in the tests), answers"
+    echo "- Scenario: the project's stub (tests/stub/awsstub.py, which sets TCP_NODELAY on its sockets) answers"
     echo "  \`ec2 run-instances\` with 403 \`UnauthorizedOperation\` and an encoded message it can decode, as in"
     echo "  \`tests/authorization_e2e.rs\`. \`AWSX_AWS_CLI\` is a sh script that prints aws v2's exact stderr for"
     echo "  that call and exits 254:"
@@ -132,20 +124,19 @@ unset AWSX_AWS_CLI
     echo
     echo "<details><summary>hyperfine --export-markdown, per round (3 rounds of \`hyperfine -N --warmup 3 -i --runs $per_round\`, order alternating, pooled above)</summary>"
     echo
-    tidy <"$tmp/diag.md" | sed "s#$nagle_url#STUB_NAGLE#g; s#$url#STUB#g"
+    tidy <"$tmp/diag.md" | sed "s#$url#STUB#g"
     echo
     echo "</details>"
     echo
     echo "Time from aws's exit to the end of the report = median(awsx) − median(fake aws alone); it"
-    echo "includes awsx's own start and the spawn of the child (~2-4 ms, see the wrap section), so it is"
-    echo "an upper bound."
+    echo "includes awsx's own start, the spawn of the child and the tee (the \`AWSX_DIAGNOSE=off\` row), so it"
+    echo "is an upper bound."
     echo
     echo "| | median [ms] | ÷ aws v1 decode ($v1_med ms) | ÷ aws v2 decode ($v2_med ms) |"
     echo "|:---|---:|---:|---:|"
     echo "| full diagnosis (\`AWSX_DIAGNOSE=on\`) | **$diag_on** | **$r_v1** | $r_v2 |"
     echo "| offline diagnosis (\`AWSX_DIAGNOSE=offline\`) | $diag_offline | $(calc "$diag_offline / $v1_med" 3) | $(calc "$diag_offline / $v2_med" 3) |"
     echo "| pass-through only (\`AWSX_DIAGNOSE=off\`) | $(calc "$off_med - $fake_med") | | |"
-    echo "| full diagnosis, stub with Nagle (as in the tests) | $diag_nagle | $r_nagle | $(calc "$diag_nagle / $v2_med" 3) |"
     echo "| whole awsx process, full diagnosis | $on_med | $r_whole | $(calc "$on_med / $v2_med" 3) |"
     echo
     echo "Peak RSS of awsx in the failure path (\`/usr/bin/time -f %M\`, max of 10; the child is sh):"
