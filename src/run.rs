@@ -6,9 +6,12 @@
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
+use std::os::fd::AsFd;
 use std::path::Path;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use std::time::Instant;
 
 use crate::capture::Capture;
 
@@ -53,18 +56,36 @@ extern "C" fn on_forwarded(sig: libc::c_int) {
     }
 }
 
-extern "C" fn on_ignored(sig: libc::c_int) {
-    INTERRUPTED.store(sig, Ordering::SeqCst);
+extern "C" fn on_ignored(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
     // SIGINT/SIGQUIT from the terminal reach aws too (same process group); aws decides
     // what they mean. A handler rather than SIG_IGN, because an ignored disposition is
     // inherited through exec and Python would then never see Ctrl-C.
+    // Sent to awsx alone by a process (`kill -INT`, a supervisor): aws would never see it,
+    // so pass it on.
+    let from_process = !info.is_null() && unsafe { (*info).si_code } == libc::SI_USER;
+    if from_process {
+        let pid = CHILD_PID.load(Ordering::SeqCst);
+        if pid > 0 {
+            unsafe {
+                libc::kill(pid, sig);
+            }
+        }
+    }
+    INTERRUPTED.store(sig, Ordering::SeqCst);
 }
 
-fn install(sig: libc::c_int, handler: extern "C" fn(libc::c_int)) -> libc::sigaction {
+fn install(sig: libc::c_int, forward: bool) -> libc::sigaction {
     unsafe {
         let mut new: libc::sigaction = std::mem::zeroed();
-        new.sa_sigaction = handler as *const () as usize;
-        new.sa_flags = libc::SA_RESTART;
+        if forward {
+            new.sa_sigaction = on_forwarded as extern "C" fn(libc::c_int) as usize;
+            new.sa_flags = libc::SA_RESTART;
+        } else {
+            new.sa_sigaction = on_ignored
+                as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void)
+                as usize;
+            new.sa_flags = libc::SA_RESTART | libc::SA_SIGINFO;
+        }
         libc::sigemptyset(&mut new.sa_mask);
         let mut old: libc::sigaction = std::mem::zeroed();
         libc::sigaction(sig, &new, &mut old);
@@ -96,12 +117,7 @@ pub fn run(
     let (reader, writer) = os_pipe::pipe().context("creating the stderr pipe")?;
     let saved: Vec<_> = SUPERVISED
         .iter()
-        .map(|&(sig, fwd)| {
-            (
-                sig,
-                install(sig, if fwd { on_forwarded } else { on_ignored }),
-            )
-        })
+        .map(|&(sig, fwd)| (sig, install(sig, fwd)))
         .collect();
     let started = duct::cmd(aws, args)
         .env(crate::locate::GUARD_VAR, guard)
@@ -130,11 +146,25 @@ pub fn run(
         }
     }
 
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let capture = tee(reader, capture_limit);
-        let _ = tx.send(capture);
-    });
+    // The tee runs on its own thread; it shares the capture and says when it last read and
+    // whether it is blocked writing to our stderr (a slow reader such as `| less`).
+    let shared = Arc::new(Shared::new(capture_limit));
+    // A second handle on the read end: if a background helper of aws keeps the pipe open
+    // after aws exits, `cat` takes the pipe over so that the helper keeps its stderr.
+    let spare = reader.try_clone().ok();
+    let done = {
+        let shared = Arc::clone(&shared);
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        match std::thread::Builder::new()
+            .name("tee".into())
+            .spawn(move || {
+                tee(reader, &shared);
+                let _ = tx.send(());
+            }) {
+            Ok(_) => Some(rx),
+            Err(_) => None,
+        }
+    };
 
     let status = handle.wait().map(|o| o.status);
     // The handle keeps the expression (and so a copy of the pipe's write end) alive.
@@ -143,12 +173,24 @@ pub fn run(
     for (sig, old) in &saved {
         restore(*sig, old);
     }
+    // A SIGTERM/SIGHUP that arrived between aws's exit and the restore: act on it now.
+    let late = PENDING.swap(0, Ordering::SeqCst);
+    if late != 0 {
+        unsafe {
+            libc::raise(late);
+        }
+    }
     let status = status.context("waiting for aws")?;
-    // A grandchild (a pager, a plugin) may still hold stderr open; do not wait for it
-    // forever, diagnosis works with what has arrived.
-    let stderr = rx
-        .recv_timeout(Duration::from_millis(500))
-        .unwrap_or_default();
+    match done {
+        Some(rx) => wait_for_tee(&rx, &shared, spare),
+        // No thread could be started: nothing was teed yet, copy here (aws has exited).
+        None => {
+            if let Some(r) = spare {
+                tee(r, &shared);
+            }
+        }
+    }
+    let stderr = shared.take_capture();
     use std::os::unix::process::ExitStatusExt;
     let exit = match (status.code(), status.signal()) {
         (Some(c), _) => Exit::Code(c),
@@ -163,28 +205,103 @@ pub fn run(
     })
 }
 
+struct Shared {
+    capture: Mutex<Capture>,
+    /// Milliseconds since `start` of the last read from the pipe.
+    last_read_ms: AtomicU64,
+    /// The tee is inside a write to our stderr (which may block on a slow reader).
+    writing: AtomicBool,
+    start: Instant,
+}
+
+impl Shared {
+    fn new(limit: usize) -> Shared {
+        Shared {
+            capture: Mutex::new(Capture::new(limit)),
+            last_read_ms: AtomicU64::new(0),
+            writing: AtomicBool::new(false),
+            start: Instant::now(),
+        }
+    }
+
+    fn idle(&self) -> Duration {
+        let now = self.start.elapsed().as_millis() as u64;
+        Duration::from_millis(now.saturating_sub(self.last_read_ms.load(Ordering::SeqCst)))
+    }
+
+    fn take_capture(&self) -> Capture {
+        match self.capture.lock() {
+            Ok(mut c) => std::mem::take(&mut *c),
+            Err(p) => std::mem::take(&mut *p.into_inner()),
+        }
+    }
+}
+
+/// After aws exits: wait for the tee to reach EOF. Grandchildren (a pager, a plugin, a
+/// browser started by `sso login`) may hold stderr open; once the pipe has been quiet for
+/// a while (and no write to our stderr is pending), hand it to `cat` and go on.
+fn wait_for_tee(
+    rx: &std::sync::mpsc::Receiver<()>,
+    shared: &Shared,
+    spare: Option<os_pipe::PipeReader>,
+) {
+    const QUIET: Duration = Duration::from_millis(500);
+    loop {
+        match rx.recv_timeout(Duration::from_millis(25)) {
+            Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if shared.writing.load(Ordering::SeqCst) || shared.idle() < QUIET {
+            continue;
+        }
+        if let Some(r) = spare {
+            // `cat` inherits the read end and our stderr and outlives awsx.
+            let _ = std::process::Command::new("cat")
+                .stdin(std::process::Stdio::from(std::os::fd::OwnedFd::from(r)))
+                .stdout(std::process::Stdio::from(
+                    std::io::stderr()
+                        .as_fd()
+                        .try_clone_to_owned()
+                        .unwrap_or_else(|_| {
+                            std::os::fd::OwnedFd::from(
+                                std::fs::File::open("/dev/null").expect("/dev/null"),
+                            )
+                        }),
+                ))
+                .stderr(std::process::Stdio::null())
+                .spawn();
+        }
+        return;
+    }
+}
+
 /// Copies aws's stderr to ours chunk by chunk, keeping a bounded copy.
-fn tee(mut reader: os_pipe::PipeReader, limit: usize) -> Capture {
-    let mut capture = Capture::new(limit);
+fn tee(mut reader: os_pipe::PipeReader, shared: &Shared) {
     let mut buf = vec![0u8; 128 * 1024];
-    let mut out = std::io::stderr().lock();
+    let mut out = std::io::stderr();
     let mut out_ok = true;
     loop {
         match reader.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
+                shared
+                    .last_read_ms
+                    .store(shared.start.elapsed().as_millis() as u64, Ordering::SeqCst);
                 if out_ok {
                     // A closed or broken stderr on our side must not stop aws: keep
                     // draining the pipe, just stop writing.
-                    out_ok = out.write_all(&buf[..n]).and_then(|_| out.flush()).is_ok();
+                    shared.writing.store(true, Ordering::SeqCst);
+                    out_ok = out.write_all(&buf[..n]).is_ok();
+                    shared.writing.store(false, Ordering::SeqCst);
                 }
-                capture.push(&buf[..n]);
+                if let Ok(mut c) = shared.capture.lock() {
+                    c.push(&buf[..n]);
+                }
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => break,
         }
     }
-    capture
 }
 
 /// Ends awsx the way aws ended: same code, or the same signal.

@@ -568,3 +568,89 @@ fn a_closed_stderr_does_not_stop_aws() {
     assert_eq!(status.code(), Some(0), "{status:?}");
     assert_eq!(std::fs::read_to_string(&done).unwrap(), "finished\n");
 }
+
+#[test]
+fn slow_readers_and_background_helpers_get_all_of_stderr() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    // 100 KB (more than a pipe holds) to a reader that starts reading only after 1.5 s.
+    let big = script(
+        t,
+        "big-aws",
+        "#!/bin/sh\nhead -c 100000 /dev/zero | tr '\\0' 'y' >&2\nexit 3\n",
+    );
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "AWSX_DIAGNOSE=off AWSX_AWS_CLI={} {} x 2>&1 >/dev/null | (sleep 1.5; wc -c)",
+            big.display(),
+            awsx_bin().display()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(text(&out.stdout).trim(), "100000");
+    // A helper aws leaves behind writes to stderr after aws (and awsx) exited, and lives on.
+    let marker = t.join("helper-done");
+    let helper = script(
+        t,
+        "helper-aws",
+        &format!(
+            "#!/bin/sh\n( sleep 1; echo 'helper line' >&2; echo ok > {} ) &\necho 'main line' >&2\nexit 0\n",
+            marker.display()
+        ),
+    );
+    let log = t.join("stderr.log");
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "AWSX_DIAGNOSE=off AWSX_AWS_CLI={} {} x 2>>{}",
+            helper.display(),
+            awsx_bin().display(),
+            log.display()
+        ))
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    std::thread::sleep(Duration::from_millis(2000));
+    assert_eq!(
+        std::fs::read_to_string(&marker).unwrap_or_default(),
+        "ok\n",
+        "the helper was killed"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "main line\nhelper line\n"
+    );
+}
+
+#[test]
+fn sigint_sent_to_awsx_alone_reaches_aws() {
+    let tmp = tempfile::tempdir().unwrap();
+    // aws that reports which signal it got.
+    let fake = script(
+        tmp.path(),
+        "aws",
+        "#!/bin/sh\ntrap 'echo got-INT >&2; exit 130' INT\nsleep 10 >/dev/null 2>&1 & wait $!\nexit 0\n",
+    );
+    let mut c = awsx(&fake, tmp.path(), &["s3", "ls"]);
+    c.stdout(Stdio::null()).stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let start = Instant::now();
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "SIGINT to awsx was swallowed"
+    );
+    assert_eq!(status.code(), Some(130));
+    let mut err = String::new();
+    use std::io::Read;
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(err.starts_with("got-INT"), "{err}");
+}
