@@ -526,7 +526,7 @@ fn authorization(b: &mut Builder) -> String {
                 .filter(|p| p.starts_with("p-"));
             b.step(
                 "This is an AWS Organizations policy: only the management account (or a delegated admin) can change it. Send them the action and resource above; to read the policy there:",
-                Some(format!("aws organizations describe-policy --policy-id {}", pid.unwrap_or("<p-…>"))),
+                Some(format!("aws organizations describe-policy --policy-id {}", pid.map(sh).unwrap_or_else(|| "<p-…>".into()))),
             );
         }
         _ if f.category == Category::Trust => {
@@ -1078,7 +1078,7 @@ fn quota(b: &mut Builder) -> String {
         .as_deref()
         .filter(|_| known.is_some_and(|k| k.unit == "vCPUs"))
         .and_then(crate::knowledge::quotas::vcpus_of)
-        .map(f64::from);
+        .map(|per| f64::from(per) * f64::from(f.context.count.unwrap_or(1).max(1)));
     if !q.managed || v.unmanaged {
         b.fact(
             "Service Quotas",
@@ -1131,7 +1131,10 @@ fn quota(b: &mut Builder) -> String {
             _ => {}
         }
         if let (Some(t), Some(n)) = (&instance_type, need) {
-            why.push(format!("one {t} needs {} vCPUs", fmt_num(n)));
+            match f.context.count.filter(|c| *c > 1) {
+                Some(c) => why.push(format!("{c} × {t} need {} vCPUs", fmt_num(n))),
+                None => why.push(format!("one {t} needs {} vCPUs", fmt_num(n))),
+            }
         }
         if desired.is_some() {
             why.push("the value leaves room to grow: about double the limit".into());

@@ -52,7 +52,16 @@ pub fn after_failure(inv: &Invocation, stderr_text: &str) {
     if !recognised(&f) || f.problem.as_deref() == Some("usage") {
         return;
     }
-    let fx = if mode == Mode::On && worth_probing(&f) {
+    let fx = if mode == Mode::On && worth_probing(&f) && inv.no_sign_request {
+        // The call was anonymous: look-ups as the environment's identity would analyse
+        // someone who never made the call.
+        let mut fx = Findings::default();
+        fx.records.push(failed(
+            "credentials",
+            "the command was anonymous (--no-sign-request): no look-ups made",
+        ));
+        fx
+    } else if mode == Mode::On && worth_probing(&f) {
         run_probes(&f, &Target::from_invocation(inv), true)
     } else {
         Findings::default()
@@ -60,7 +69,7 @@ pub fn after_failure(inv: &Invocation, stderr_text: &str) {
     let advice = advise(&f, &fx);
     let json = report::json(&f, &fx, &advice);
     if let Some(path) = std::env::var_os("AWSX_REPORT_FILE").filter(|p| !p.is_empty())
-        && let Err(e) = std::fs::write(&path, format!("{json:#}\n"))
+        && let Err(e) = std::fs::write(&path, format!("{}\n", report::json_text(&json, true)))
     {
         eprintln!(
             "awsx: cannot write AWSX_REPORT_FILE {}: {e}",
@@ -70,7 +79,7 @@ pub fn after_failure(inv: &Invocation, stderr_text: &str) {
     let mut err = std::io::stderr().lock();
     let as_json = std::env::var("AWSX_REPORT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
     let out = if as_json {
-        format!("{json}\n")
+        format!("{}\n", report::json_text(&json, false))
     } else {
         report::text(
             &f,
@@ -106,7 +115,7 @@ pub fn run_probes(f: &Failure, target: &Target, progress: bool) -> Findings {
         }
     };
     let show = progress && std::io::stderr().is_terminal();
-    rt.block_on(async {
+    let fx = rt.block_on(async {
         let work = probe_all(f, target, deadline);
         tokio::pin!(work);
         if !show {
@@ -122,7 +131,11 @@ pub fn run_probes(f: &Failure, target: &Target, progress: bool) -> Findings {
                 fx
             }
         }
-    })
+    });
+    // A timed-out look-up may still sit in a blocking DNS resolution; dropping the runtime
+    // would wait for it. The deadline is the deadline.
+    rt.shutdown_background();
+    fx
 }
 
 fn failed(probe: &str, summary: &str) -> ProbeRecord {
@@ -346,7 +359,10 @@ pub fn explain(text: &str, json: bool, offline: bool, target: Target) -> Result<
 fn print_report(f: &Failure, fx: &Findings, advice: &Advice, json: bool) {
     let mut out = std::io::stdout().lock();
     let s = if json {
-        format!("{:#}\n", report::json(f, fx, advice))
+        format!(
+            "{}\n",
+            report::json_text(&report::json(f, fx, advice), true)
+        )
     } else {
         report::text(
             f,
@@ -404,6 +420,7 @@ pub fn decode(message: Option<&str>, json: bool, target: Target) -> Result<i32> 
         fx.records.push(rec);
         fx
     });
+    rt.shutdown_background();
     let Some(decoded) = fx.decoded.clone() else {
         let why = fx
             .records
@@ -416,10 +433,7 @@ pub fn decode(message: Option<&str>, json: bool, target: Target) -> Result<i32> 
     crate::classify::decoded::apply(&decoded, &mut a, None);
     f.authorization = Some(a);
     if !json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&decoded).unwrap_or_default()
-        );
+        println!("{}", report::json_text(&decoded, true));
     }
     print_report(&f, &fx, &advise(&f, &fx), json);
     Ok(0)

@@ -170,6 +170,9 @@ pub struct Context {
     pub role_arn: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image_id: Option<String>,
+    /// Instances the command asked for (`--count N[:M]`, `--min-count`/`--max-count`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
 }
 
 impl Context {

@@ -103,8 +103,6 @@ impl Invocation {
                 inv.positionals.push(a.clone());
             }
         }
-        // `aws s3 cp a b`: the paths are positionals but the flag loop may have taken them
-        // as values of a preceding flag-without-value; s3 flags never take two values.
         inv
     }
 
@@ -115,43 +113,73 @@ impl Invocation {
             .map(String::as_str)
     }
 
-    /// All s3:// URLs on the command line (positionals and flag values).
-    fn s3_urls(&self) -> impl Iterator<Item = &str> {
-        self.positionals
+    /// All s3:// URLs on the command line (positionals and flag values), in order.
+    fn s3_urls(&self) -> Vec<&str> {
+        let mut urls: Vec<&str> = self
+            .positionals
             .iter()
             .chain(self.params.values().flatten())
             .map(String::as_str)
             .filter(|s| s.starts_with("s3://"))
+            .collect();
+        urls.dedup();
+        urls
+    }
+
+    /// Bucket and key of `s3://bucket/key` (an access point ARN counts as the bucket).
+    fn split_s3_url(url: &str) -> (Option<String>, Option<String>) {
+        let rest = &url["s3://".len()..];
+        let (bucket, key) = if rest.starts_with("arn:") {
+            // s3://arn:aws:s3:region:acct:accesspoint/NAME/key…
+            let mut parts = rest.splitn(3, '/');
+            let head = parts.next().unwrap_or("");
+            let name = parts.next().unwrap_or("");
+            (
+                format!("{head}/{name}"),
+                parts.next().unwrap_or("").to_string(),
+            )
+        } else {
+            match rest.split_once('/') {
+                Some((b, k)) => (b.to_string(), k.to_string()),
+                None => (rest.to_string(), String::new()),
+            }
+        };
+        (
+            Some(bucket).filter(|b| !b.is_empty() && !b.ends_with('/')),
+            Some(key).filter(|k| !k.is_empty()),
+        )
+    }
+
+    /// The bucket and key the failed call was about: `--bucket`/`--key`, else the first
+    /// s3:// location, or the last one for a write (`s3 cp a s3://dest/k`).
+    pub fn s3_target(&self, write: bool) -> (Option<String>, Option<String>) {
+        if let Some(b) = self.param("--bucket") {
+            return (Some(b.to_string()), self.param("--key").map(str::to_string));
+        }
+        let urls = self.s3_urls();
+        let url = if write { urls.last() } else { urls.first() };
+        url.map(|u| Self::split_s3_url(u)).unwrap_or((None, None))
     }
 
     pub fn bucket(&self) -> Option<String> {
-        if let Some(b) = self.param("--bucket") {
-            return Some(b.to_string());
-        }
-        self.s3_urls()
-            .next()
-            .map(|u| {
-                u["s3://".len()..]
-                    .split('/')
-                    .next()
-                    .unwrap_or("")
-                    .to_string()
-            })
-            .filter(|b| !b.is_empty())
+        self.s3_target(false).0
     }
 
     pub fn key(&self) -> Option<String> {
-        if let Some(k) = self.param("--key") {
-            return Some(k.to_string());
-        }
-        self.s3_urls()
-            .next()
-            .and_then(|u| {
-                u["s3://".len()..]
-                    .split_once('/')
-                    .map(|(_, k)| k.to_string())
-            })
-            .filter(|k| !k.is_empty())
+        self.s3_target(false).1
+    }
+
+    /// `--count N` or `N:M` (the larger), or `--max-count`/`--min-count`.
+    pub fn count(&self) -> Option<u32> {
+        let parse = |v: &str| {
+            v.split(':')
+                .filter_map(|n| n.trim().parse::<u32>().ok())
+                .max()
+        };
+        self.param("--count")
+            .and_then(parse)
+            .or_else(|| self.param("--max-count").and_then(parse))
+            .or_else(|| self.param("--min-count").and_then(parse))
     }
 
     pub fn instance_type(&self) -> Option<String> {
@@ -171,14 +199,23 @@ impl Invocation {
             })
     }
 
+    /// Spot capacity was asked for: the spot operations, or `MarketType` spot in
+    /// `--instance-market-options` (shorthand or JSON). Not any value that says "spot"
+    /// (a tag `spotify-etl` is not a Spot request).
     pub fn spot(&self) -> bool {
-        self.operation.as_deref() == Some("request-spot-instances")
-            || self.operation.as_deref() == Some("request-spot-fleet")
-            || self
-                .params
-                .values()
-                .flatten()
-                .any(|v| v.to_ascii_lowercase().contains("spot"))
+        matches!(
+            self.operation.as_deref(),
+            Some("request-spot-instances" | "request-spot-fleet")
+        ) || self
+            .params
+            .get("--instance-market-options")
+            .is_some_and(|vs| {
+                vs.iter().any(|v| {
+                    let l = v.to_ascii_lowercase().replace([' ', '"'], "");
+                    l.contains("markettype=spot") || l.contains("markettype:spot")
+                })
+            })
+            || self.params.contains_key("--spot-price")
     }
 
     pub fn kms_key(&self) -> Option<String> {
@@ -261,6 +298,28 @@ mod tests {
         let i = parse("s3 ls --recursive s3://probe-bkt");
         assert_eq!(i.bucket().as_deref(), Some("probe-bkt"));
         assert_eq!(i.key(), None);
+        let i = parse("s3 cp s3://src-bkt/a s3://dst-bkt/b");
+        assert_eq!(
+            i.s3_target(true),
+            (Some("dst-bkt".into()), Some("b".into()))
+        );
+        assert_eq!(
+            i.s3_target(false),
+            (Some("src-bkt".into()), Some("a".into()))
+        );
+        let i = parse("s3 cp s3://arn:aws:s3:us-west-2:123456789012:accesspoint/myap/dir/k .");
+        assert_eq!(
+            i.bucket().as_deref(),
+            Some("arn:aws:s3:us-west-2:123456789012:accesspoint/myap")
+        );
+        assert_eq!(i.key().as_deref(), Some("dir/k"));
+        let i = parse(
+            "ec2 run-instances --count 2:10 --tag-specifications ResourceType=instance,Tags=[{Key=app,Value=spotify-etl}]",
+        );
+        assert_eq!(i.count(), Some(10));
+        assert!(!i.spot());
+        let i = parse("ec2 run-instances --instance-market-options MarketType=spot");
+        assert!(i.spot());
         let i = parse("s3api get-object --bucket b --key k out.txt");
         assert_eq!(i.bucket().as_deref(), Some("b"));
         assert_eq!(i.key().as_deref(), Some("k"));

@@ -154,7 +154,10 @@ pub fn run(service: &str, filter: &[String], json: bool, target: Target) -> Resu
                 r
             }
         }
-    })?;
+    });
+    // Do not wait for look-ups the deadline abandoned (a blocked DNS resolution).
+    rt.shutdown_background();
+    let out = out?;
     match std::io::stdout().lock().write_all(out.stdout.as_bytes()) {
         // `awsx quota ec2 | head`: the reader has what it wanted.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(0),
@@ -233,7 +236,7 @@ async fn one(
             "failed_lookups": failed,
         });
         return Ok(Output {
-            stdout: format!("{out:#}\n"),
+            stdout: format!("{}\n", crate::report::json_text(&out, true)),
             notes: Vec::new(),
         });
     }
@@ -342,7 +345,7 @@ async fn list(
     if json {
         let out = json!({"service_code": service, "quotas": rows, "failed_lookups": failed});
         return Ok(Output {
-            stdout: format!("{out:#}\n"),
+            stdout: format!("{}\n", crate::report::json_text(&out, true)),
             notes: Vec::new(),
         });
     }

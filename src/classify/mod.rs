@@ -51,7 +51,7 @@ pub fn classify(text: &str, inv: Option<&Invocation>) -> Failure {
     let clean = clean.as_str();
     let mut f = Failure::default();
     let heads = formats::headlines(clean);
-    let primary = pick(&heads);
+    let primary = pick(&heads, inv.is_some());
     if let Some(h) = &primary {
         f.error_code = h.code.clone();
         f.operation = h.operation.clone();
@@ -119,7 +119,7 @@ pub fn classify(text: &str, inv: Option<&Invocation>) -> Failure {
         if let Some(s) = inv.service_name() {
             f.service = Some(s);
         }
-        f.context = context_from(inv);
+        f.context = context_from(inv, f.operation.as_deref());
     }
 
     let message = f.message.clone().unwrap_or_default();
@@ -210,10 +210,25 @@ fn around(text: &str, at: Option<usize>) -> &str {
 
 /// The first error in the text (later ones in a log are usually its consequences); at the
 /// same place, the richest reading.
-fn pick(heads: &[Headline]) -> Option<Headline> {
-    let first = heads.iter().map(|h| h.at).min()?;
+///
+/// After a command awsx ran (`last_cli`), aws's own final error line is the headline: what
+/// comes before it is `--debug` output or warnings (a retried error body, say).
+fn pick(heads: &[Headline], last_cli: bool) -> Option<Headline> {
+    let is_cli = |h: &&Headline| {
+        matches!(
+            h.format,
+            "cli" | "cli-v2" | "boto3" | "cli-s3-transfer" | "cli-yaml"
+        )
+    };
+    let anchor = match heads.iter().filter(is_cli).map(|h| h.at).max() {
+        Some(at) if last_cli => at,
+        _ => heads.iter().map(|h| h.at).min()?,
+    };
     // Readers that matched the same statement start within a line of each other.
-    let mut near: Vec<&Headline> = heads.iter().filter(|h| h.at <= first + 400).collect();
+    let mut near: Vec<&Headline> = heads
+        .iter()
+        .filter(|h| h.at >= anchor && h.at <= anchor + 400)
+        .collect();
     near.sort_by_key(|h| {
         let rank = match h.format {
             "cli" | "cli-v2" | "boto3" | "cli-s3-transfer" => 0,
@@ -263,17 +278,33 @@ fn normalise_service_id(id: &str) -> String {
     codes::cli_service(id)
 }
 
-fn context_from(inv: &Invocation) -> Context {
+fn context_from(inv: &Invocation, operation: Option<&str>) -> Context {
+    // Writes go to the last s3:// location of `s3 cp a b`, reads come from the first.
+    let writes = operation.is_some_and(|op| {
+        matches!(
+            op,
+            "PutObject"
+                | "CreateMultipartUpload"
+                | "UploadPart"
+                | "CompleteMultipartUpload"
+                | "CopyObject"
+                | "UploadPartCopy"
+                | "PutObjectAcl"
+                | "PutObjectTagging"
+        )
+    });
+    let (bucket, key) = inv.s3_target(writes);
     Context {
         profile: inv.profile.clone(),
         region: inv.region.clone(),
-        bucket: inv.bucket(),
-        key: inv.key(),
+        bucket,
+        key,
         kms_key: inv.kms_key(),
         instance_type: inv.instance_type(),
         spot: inv.spot(),
         role_arn: inv.role_arn(),
         image_id: inv.image_id(),
+        count: inv.count(),
     }
 }
 

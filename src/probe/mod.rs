@@ -337,9 +337,10 @@ pub fn describe_sdk_error<E: ProvideErrorMetadata + std::error::Error + 'static>
         SdkError::ServiceError(se) => {
             let err = se.err();
             let status = se.raw().status().as_u16();
+            // Codes are AWS-provided text too.
             let code = err
                 .code()
-                .map(str::to_string)
+                .map(crate::sanitize::inert_line)
                 .or_else(|| (status == 403).then(|| "403".to_string()));
             let msg = err
                 .message()
