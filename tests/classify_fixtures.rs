@@ -139,3 +139,23 @@ fn limits_never_advise_a_quota_increase_for_capacity_or_throttling() {
         }
     }
 }
+
+#[test]
+fn after_a_wrapped_command_the_final_cli_error_is_the_headline() {
+    // `aws --debug`: a retried throttling body is logged before the final error line.
+    let text = "2026-11-30 10:00:00,001 - MainThread - botocore.parsers - DEBUG - Response body:\nb'<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors></Response>'\n\
+        An error occurred (RequestLimitExceeded) when calling the RunInstances operation (reached max retries: 4): Request limit exceeded.\n\
+        2026-11-30 10:00:05,001 - MainThread - botocore.hooks - DEBUG - Event needs-retry\n\
+        \nAn error occurred (UnauthorizedOperation) when calling the RunInstances operation: You are not authorized to perform this operation.\n";
+    let args: Vec<std::ffi::OsString> = ["--debug", "ec2", "run-instances", "--image-id", "ami-1"]
+        .iter()
+        .map(Into::into)
+        .collect();
+    let inv = awsx::invocation::Invocation::parse(&args);
+    let wrapped = classify(text, Some(&inv));
+    assert_eq!(wrapped.error_code.as_deref(), Some("UnauthorizedOperation"));
+    assert_eq!(wrapped.category, awsx::failure::Category::Authorization);
+    // A pasted text keeps the first error as the headline (later ones are consequences).
+    let pasted = classify(text, None);
+    assert_eq!(pasted.error_code.as_deref(), Some("RequestLimitExceeded"));
+}

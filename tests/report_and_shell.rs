@@ -226,3 +226,65 @@ fn doctor_reports_identity_and_missing_diagnosis_permissions() {
     );
     assert!(report.contains("AWSX_DIAGNOSE_PROFILE"), "{report}");
 }
+
+#[test]
+fn json_output_escapes_c1_controls_and_bidi_overrides() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("aws");
+    // U+009B (CSI in one byte) and U+202E (right-to-left override) inside the message.
+    std::fs::write(&p, "#!/bin/sh\nprintf '\\nAn error occurred (AccessDenied) when calling the ListBuckets operation: evil \\302\\23331m \\342\\200\\256 text\\n' >&2\nexit 255\n").unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (err, code) = offline(&p, tmp.path(), &[("AWSX_REPORT", "json")]);
+    assert_eq!(code, Some(255));
+    let report = &err[err.find("\n{").unwrap()..];
+    assert!(
+        !report.contains('\u{9b}') && !report.contains('\u{202e}'),
+        "{report:?}"
+    );
+    assert!(
+        report.contains("\\u009b") && report.contains("\\u202e"),
+        "{report}"
+    );
+    let v: serde_json::Value = serde_json::from_str(report.trim()).unwrap();
+    assert!(
+        v["message"].as_str().unwrap().contains('\u{202e}'),
+        "the value itself is unchanged"
+    );
+}
+
+#[test]
+fn anonymous_commands_make_no_lookups() {
+    use std::os::unix::fs::PermissionsExt;
+    let stub = stub(None);
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("aws");
+    std::fs::write(&p, "#!/bin/sh\nprintf '\\nAn error occurred (AccessDenied) when calling the GetObject operation: Access Denied\\n' >&2\nexit 255\n").unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut c = awsx(
+        &p,
+        tmp.path(),
+        &[
+            "--endpoint-url",
+            &stub.url,
+            "--no-sign-request",
+            "s3api",
+            "get-object",
+            "--bucket",
+            "b",
+            "--key",
+            "k",
+            "out",
+        ],
+    );
+    c.env("AWSX_REPORT", "json");
+    let out = run(&mut c);
+    assert_eq!(out.status.code(), Some(255));
+    let err = text(&out.stderr);
+    assert!(err.contains("anonymous (--no-sign-request)"), "{err}");
+    assert!(
+        stub.requests().is_empty(),
+        "look-ups were made: {:?}",
+        stub.requests()
+    );
+}
