@@ -83,15 +83,17 @@ fn ca_bundle(target: &Target) -> Option<String> {
         .or_else(|| profile_setting(target.profile.as_deref(), "ca_bundle"))
 }
 
+/// The shared config file the CLI reads: `AWS_CONFIG_FILE` or ~/.aws/config.
+fn config_path() -> Option<std::path::PathBuf> {
+    std::env::var_os("AWS_CONFIG_FILE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".aws/config")))
+}
+
 /// One key of the active profile in ~/.aws/config (enough for `ca_bundle`; the SDK reads
 /// everything else itself).
 fn profile_setting(profile: Option<&str>, key: &str) -> Option<String> {
-    let path = std::env::var_os("AWS_CONFIG_FILE")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".aws/config"))
-        })?;
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = std::fs::read_to_string(config_path()?).ok()?;
     let profile = profile
         .map(str::to_string)
         .or_else(|| std::env::var("AWS_PROFILE").ok())
@@ -369,12 +371,7 @@ pub fn describe_sdk_error<E: ProvideErrorMetadata + std::error::Error + 'static>
 /// (`service_quotas`), which the Rust SDK does not read.
 pub fn services_endpoint(profile: Option<&str>, cli_key: &str) -> Option<String> {
     let services = profile_setting(profile, "services")?;
-    let path = std::env::var_os("AWS_CONFIG_FILE")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".aws/config"))
-        })?;
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = std::fs::read_to_string(config_path()?).ok()?;
     let header = format!("[services {services}]");
     let mut inside = false;
     let mut in_key = false;

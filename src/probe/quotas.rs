@@ -312,67 +312,82 @@ fn row(q: &ServiceQuota) -> QuotaRow {
     }
 }
 
+/// Every page of a list call; the record is the first failure (a later page's success
+/// must not hide it), else the last success.
+async fn all_pages<O, E, Fut>(
+    s: &Session,
+    probe: &str,
+    mut fetch: impl FnMut(Option<String>) -> Fut,
+    rows_of: impl Fn(&O) -> (Vec<QuotaRow>, Option<String>),
+) -> (Vec<QuotaRow>, Option<ProbeRecord>)
+where
+    Fut: std::future::Future<
+            Output = Result<
+                O,
+                aws_smithy_runtime_api::client::result::SdkError<
+                    E,
+                    aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+                >,
+            >,
+        >,
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let mut rows = Vec::new();
+    let mut token: Option<String> = None;
+    let mut last: Option<ProbeRecord> = None;
+    loop {
+        let (out, rec) = s.call(probe, fetch(token.take())).await;
+        if last.as_ref().is_none_or(|r| r.ok) {
+            last = Some(rec);
+        }
+        let Some(o) = out else { break };
+        let (page, next) = rows_of(&o);
+        rows.extend(page);
+        token = next.filter(|t| !t.is_empty());
+        if token.is_none() {
+            break;
+        }
+    }
+    (rows, last)
+}
+
 /// Pages through ListServiceQuotas and ListAWSDefaultServiceQuotas concurrently and merges
 /// them: a quota never raised appears only in the defaults.
 pub async fn list(s: &Session, service_code: &str) -> (Vec<QuotaRow>, Vec<ProbeRecord>) {
     let client = sq_client(s);
-    let applied = async {
-        let mut rows = Vec::new();
-        let mut token: Option<String> = None;
-        let mut last: Option<ProbeRecord> = None;
-        loop {
-            let (out, rec) = s
-                .call(
-                    "servicequotas:ListServiceQuotas",
-                    client
-                        .list_service_quotas()
-                        .service_code(service_code)
-                        .set_next_token(token.clone())
-                        .max_results(100)
-                        .send(),
-                )
-                .await;
-            // Keep the first failure: a later page's success must not hide it.
-            if last.as_ref().is_none_or(|r: &ProbeRecord| r.ok) {
-                last = Some(rec);
-            }
-            let Some(o) = out else { break };
-            rows.extend(o.quotas().iter().map(row));
-            token = o.next_token().map(str::to_string).filter(|t| !t.is_empty());
-            if token.is_none() {
-                break;
-            }
-        }
-        (rows, last)
-    };
-    let defaults = async {
-        let mut rows = Vec::new();
-        let mut token: Option<String> = None;
-        let mut last: Option<ProbeRecord> = None;
-        loop {
-            let (out, rec) = s
-                .call(
-                    "servicequotas:ListAWSDefaultServiceQuotas",
-                    client
-                        .list_aws_default_service_quotas()
-                        .service_code(service_code)
-                        .set_next_token(token.clone())
-                        .max_results(100)
-                        .send(),
-                )
-                .await;
-            if last.as_ref().is_none_or(|r: &ProbeRecord| r.ok) {
-                last = Some(rec);
-            }
-            let Some(o) = out else { break };
-            rows.extend(o.quotas().iter().map(row));
-            token = o.next_token().map(str::to_string).filter(|t| !t.is_empty());
-            if token.is_none() {
-                break;
-            }
-        }
-        (rows, last)
-    };
+    let applied = all_pages(
+        s,
+        "servicequotas:ListServiceQuotas",
+        |token| {
+            client
+                .list_service_quotas()
+                .service_code(service_code)
+                .set_next_token(token)
+                .max_results(100)
+                .send()
+        },
+        |o: &aws_sdk_servicequotas::operation::list_service_quotas::ListServiceQuotasOutput| {
+            (
+                o.quotas().iter().map(row).collect(),
+                o.next_token().map(str::to_string),
+            )
+        },
+    );
+    let defaults = all_pages(
+        s,
+        "servicequotas:ListAWSDefaultServiceQuotas",
+        |token| {
+            client
+                .list_aws_default_service_quotas()
+                .service_code(service_code)
+                .set_next_token(token)
+                .max_results(100)
+                .send()
+        },
+        |o: &aws_sdk_servicequotas::operation::list_aws_default_service_quotas::ListAwsDefaultServiceQuotasOutput| {
+            (o.quotas().iter().map(row).collect(), o.next_token().map(str::to_string))
+        },
+    );
     let ((applied, r1), (defaults, r2)) = tokio::join!(applied, defaults);
     // AWS leaves a never-raised quota out of ListServiceQuotas: its default applies. When
     // that listing failed, the applied value is unknown instead.
