@@ -278,7 +278,11 @@ fn wait_for_tee(
 /// Copies aws's stderr to ours chunk by chunk, keeping a bounded copy.
 fn tee(mut reader: os_pipe::PipeReader, shared: &Shared) {
     let mut buf = vec![0u8; 128 * 1024];
-    let mut out = std::io::stderr();
+    // Our fd 2 as a plain file: no std lock per write, and the main thread can print the
+    // report while this thread still waits on a pipe a helper keeps open.
+    let mut out = std::mem::ManuallyDrop::new(unsafe {
+        <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(2)
+    });
     let mut out_ok = true;
     loop {
         match reader.read(&mut buf) {
