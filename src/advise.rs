@@ -88,7 +88,7 @@ impl Builder<'_> {
         if let Some(p) = &self.f.context.profile {
             s.push_str(&format!(" --profile {}", sh(p)));
         }
-        if let Some(r) = &self.f.context.region {
+        if let Some(r) = self.f.context.region.as_ref().or(self.fx.region.as_ref()) {
             s.push_str(&format!(" --region {}", sh(r)));
         }
         s

@@ -161,6 +161,7 @@ pub async fn probe_all(f: &Failure, target: &Target, deadline: Instant) -> Findi
         }
     };
     fx.diagnose_profile = s.diagnose_profile.clone();
+    fx.region = s.caller_conf.region().map(|r| r.to_string());
     if let Some(e) = &s.diagnose_error {
         fx.records
             .push(failed("credentials (AWSX_DIAGNOSE_PROFILE)", e));

@@ -107,6 +107,9 @@ pub struct Findings {
     pub key: Option<KeyFacts>,
     /// The profile the probes ran with, when not the failed command's (AWSX_DIAGNOSE_PROFILE).
     pub diagnose_profile: Option<String>,
+    /// The region the look-ups resolved (from the command, the environment or the profile),
+    /// so that suggested commands name it even when the command line did not.
+    pub region: Option<String>,
 }
 
 impl Findings {

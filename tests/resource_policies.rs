@@ -429,7 +429,8 @@ fn scenarios(label: &str, cli: &Path) {
     );
     assert_eq!(
         step_with(j, "get-bucket-policy")["command"],
-        "aws s3api get-bucket-policy --bucket pol-bkt --query Policy --output text"
+        // The region the look-ups resolved (AWS_DEFAULT_REGION) is filled in.
+        "aws s3api get-bucket-policy --bucket pol-bkt --query Policy --output text --region us-east-1"
     );
     assert_eq!(probe(j, "s3:GetBucketPolicy")["ok"], true);
     // moto does not implement GetBucketPolicyStatus: said plainly, not as a crash.
@@ -450,7 +451,7 @@ fn scenarios(label: &str, cli: &Path) {
     assert!(t.contains("Deny when aws:SecureTransport is false (request over HTTP): met (request has aws:SecureTransport = false) (fetched)\n"), "{t}");
     assert!(
         t.contains(
-            "\n       aws s3api get-bucket-policy --bucket pol-bkt --query Policy --output text\n"
+            "\n       aws s3api get-bucket-policy --bucket pol-bkt --query Policy --output text --region us-east-1\n"
         ),
         "{t}"
     );
@@ -542,7 +543,7 @@ fn scenarios(label: &str, cli: &Path) {
     assert_eq!(
         step_with(j, "aws kms get-key-policy")["command"],
         format!(
-            "aws kms get-key-policy --key-id {key_arn} --policy-name default --query Policy --output text"
+            "aws kms get-key-policy --key-id {key_arn} --policy-name default --query Policy --output text --region us-east-1"
         )
     );
     let add: Value = serde_json::from_str(
