@@ -19,7 +19,7 @@ fi
 
 need_apt=()
 [ -x /usr/bin/aws ] || need_apt+=(awscli)
-for p in zsh fish shellcheck tmux; do command -v "$p" >/dev/null || need_apt+=("$p"); done
+for p in zsh fish shellcheck tmux less; do command -v "$p" >/dev/null || need_apt+=("$p"); done
 if ((${#need_apt[@]})); then
   echo "== apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -288,3 +288,68 @@ fn anonymous_commands_make_no_lookups() {
         stub.requests()
     );
 }
+
+#[test]
+fn the_v2_pager_gets_the_terminal_through_awsx() {
+    let moto = moto();
+    let home = tempfile::tempdir().unwrap();
+    let made = run(&mut aws(
+        &aws_v1(),
+        home.path(),
+        &[
+            "--endpoint-url",
+            &moto.url,
+            "s3api",
+            "create-bucket",
+            "--bucket",
+            "pager-bkt",
+        ],
+    ));
+    assert!(made.status.success());
+    let session = format!("awsx-pager-{}", std::process::id());
+    // `less` without -F waits for a key even for short output: it must own the terminal.
+    let cmd = format!(
+        "env -i PATH={path} HOME={home} TERM=xterm AWS_ACCESS_KEY_ID={KEY_ID} AWS_SECRET_ACCESS_KEY={SECRET} AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_PAGER=less AWSX_AWS_CLI={aws} {awsx} --endpoint-url {url} s3api list-buckets; echo EXIT=$?; sleep 30",
+        path = std::env::var("PATH").unwrap(),
+        home = home.path().display(),
+        aws = aws_v2().display(),
+        awsx = awsx_bin().display(),
+        url = moto.url,
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &cmd,
+    ]);
+    let wait_for = |needle: &str| {
+        let start = Instant::now();
+        let mut screen = String::new();
+        while start.elapsed() < Duration::from_secs(30) {
+            screen = tmux(&["capture-pane", "-p", "-t", &session]);
+            if screen.contains(needle) {
+                return (true, screen);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        (false, screen)
+    };
+    let (paged, screen) = wait_for("pager-bkt");
+    assert!(paged, "no pager output:\n{screen}");
+    assert!(
+        !screen.contains("EXIT="),
+        "aws returned before the pager was quit:\n{screen}"
+    );
+    tmux(&["send-keys", "-t", &session, "q"]);
+    let (done, screen) = wait_for("EXIT=0");
+    tmux(&["kill-session", "-t", &session]);
+    assert!(
+        done,
+        "quitting the pager did not end the command:\n{screen}"
+    );
+}
