@@ -308,8 +308,9 @@ fn the_v2_pager_gets_the_terminal_through_awsx() {
     assert!(made.status.success());
     let session = format!("awsx-pager-{}", std::process::id());
     // `less` without -F waits for a key even for short output: it must own the terminal.
+    // (aws v2 sets LESS=FRX unless LESS is set, and -F would quit at once.)
     let cmd = format!(
-        "env -i PATH={path} HOME={home} TERM=xterm AWS_ACCESS_KEY_ID={KEY_ID} AWS_SECRET_ACCESS_KEY={SECRET} AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_PAGER=less AWSX_AWS_CLI={aws} {awsx} --endpoint-url {url} s3api list-buckets; echo EXIT=$?; sleep 30",
+        "env -i PATH={path} HOME={home} TERM=xterm AWS_ACCESS_KEY_ID={KEY_ID} AWS_SECRET_ACCESS_KEY={SECRET} AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_PAGER=less LESS=R AWSX_AWS_CLI={aws} {awsx} --endpoint-url {url} s3api list-buckets; echo EXIT=$?; sleep 30",
         path = std::env::var("PATH").unwrap(),
         home = home.path().display(),
         aws = aws_v2().display(),
