@@ -32,6 +32,7 @@ echo "== versions"
 /usr/bin/aws --version
 command -v moto_server >/dev/null || { echo "moto_server not on PATH" >&2; exit 1; }
 
+scripts/install-oracle.sh
 echo "== cargo fmt --check"
 cargo fmt --check
 echo "== cargo clippy --all-targets -- -D warnings"
