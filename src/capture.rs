@@ -42,9 +42,12 @@ impl Capture {
         // three limits' worth of input, so the copy stays a fraction of the stream.
         if self.tail.len() > 4 * self.limit {
             let cut = self.tail.len() - self.limit;
-            // Cut at a line start so no error line is split between the two parts.
-            let cut = match memchr::memrchr(b'\n', &self.tail[..cut]) {
-                Some(nl) => nl + 1,
+            // Cut at a line start so no error line is split between the two parts, looking
+            // back at most one limit: every trim then drops at least two limits' worth, so
+            // a stream of long lines stays linear.
+            let back = cut.saturating_sub(self.limit);
+            let cut = match memchr::memrchr(b'\n', &self.tail[back..cut]) {
+                Some(nl) => back + nl + 1,
                 None => cut,
             };
             let dropped = std::mem::take(&mut self.tail);
@@ -54,6 +57,10 @@ impl Capture {
         }
     }
 
+    /// Keeps the lines of `dropped` that carry a marker. Linear in `dropped`: each finder
+    /// resumes after the end of the line it last kept, and looks for the line's start only
+    /// back to where it resumed, so a long line full of markers is scanned once per marker,
+    /// not once per occurrence.
     fn keep_error_lines(&mut self, dropped: &[u8]) {
         // SIMD substring search per marker (memchr's memmem) is several times faster here
         // than one multi-pattern automaton: the markers share common bytes with log noise.
@@ -64,16 +71,31 @@ impl Capture {
                 .collect()
         });
         for finder in FINDERS.iter() {
-            for pos in finder.find_iter(dropped) {
+            // `from` is always a line start (0 or just after a newline).
+            let mut from = 0;
+            while from < dropped.len() {
                 if self.kept.len() >= MAX_KEPT_LINES {
                     return;
                 }
-                let start = memchr::memrchr(b'\n', &dropped[..pos]).map_or(0, |i| i + 1);
+                let Some(rel) = finder.find(&dropped[from..]) else {
+                    break;
+                };
+                let pos = from + rel;
+                let start =
+                    memchr::memrchr(b'\n', &dropped[from..pos]).map_or(from, |i| from + i + 1);
                 let end = memchr::memchr(b'\n', &dropped[pos..]).map_or(dropped.len(), |i| pos + i);
-                let line = &dropped[start..end.min(start + MAX_KEPT_LINE)];
+                // A line longer than the limit: keep the part around the marker (what
+                // follows it is the message), not the line's first bytes.
+                let first = if end - start > MAX_KEPT_LINE {
+                    pos.saturating_sub(MAX_KEPT_LINE / 8).max(start)
+                } else {
+                    start
+                };
+                let line = &dropped[first..end.min(first + MAX_KEPT_LINE)];
                 if !self.kept.iter().any(|k| k == line) {
                     self.kept.push(line.to_vec());
                 }
+                from = end + 1;
             }
         }
     }
@@ -112,5 +134,43 @@ mod tests {
         assert!(t.contains("(Throttling)"));
         assert!(t.contains("(AccessDenied)"));
         assert!(c.total() > 500_000);
+    }
+
+    #[test]
+    fn a_long_line_full_of_markers_is_linear() {
+        // 16 MiB without a newline, full of markers (issue 16: 7.8 s before; the debug
+        // build of this test takes well under a second now).
+        let unit = b"An error occurred (AccessDenied) x ";
+        let mut data = Vec::with_capacity(16 << 20);
+        while data.len() < 16 << 20 {
+            data.extend_from_slice(unit);
+        }
+        let started = std::time::Instant::now();
+        let mut c = Capture::new(256 * 1024);
+        c.push(b"start\n");
+        for chunk in data.chunks(128 * 1024) {
+            c.push(chunk);
+        }
+        let took = started.elapsed();
+        assert!(took < std::time::Duration::from_secs(3), "{took:?}");
+        assert!(c.kept.len() <= MAX_KEPT_LINES);
+        assert!(c.kept.iter().all(|k| k.len() <= MAX_KEPT_LINE));
+        assert!(c.text().contains("An error occurred (AccessDenied)"));
+    }
+
+    #[test]
+    fn a_long_line_keeps_the_part_around_its_marker() {
+        let mut c = Capture::new(1024);
+        let mut line = vec![b'x'; 100_000];
+        line.extend_from_slice(b" An error occurred (Throttling) when calling the X operation");
+        line.extend_from_slice(&[b'y'; 100_000]);
+        line.push(b'\n');
+        c.push(&line);
+        c.push(&vec![b'z'; 10_000]);
+        assert!(
+            c.kept
+                .iter()
+                .any(|k| k.windows(20).any(|w| w == b"occurred (Throttling"))
+        );
     }
 }

@@ -68,14 +68,7 @@ pub fn after_failure(inv: &Invocation, stderr_text: &str) {
     };
     let advice = advise(&f, &fx);
     let json = report::json(&f, &fx, &advice);
-    if let Some(path) = std::env::var_os("AWSX_REPORT_FILE").filter(|p| !p.is_empty())
-        && let Err(e) = std::fs::write(&path, format!("{}\n", report::json_text(&json, true)))
-    {
-        eprintln!(
-            "awsx: cannot write AWSX_REPORT_FILE {}: {e}",
-            path.to_string_lossy()
-        );
-    }
+    crate::report_file::write_from_env(|| format!("{}\n", report::json_text(&json, true)));
     let mut err = std::io::stderr().lock();
     let as_json = std::env::var("AWSX_REPORT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
     let out = if as_json {

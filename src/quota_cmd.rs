@@ -28,10 +28,8 @@ fn num(x: Option<f64>) -> String {
 }
 
 fn timeout() -> (Duration, bool) {
-    match std::env::var_os("AWSX_TIMEOUT") {
-        Some(_) => (probe::deadline_from_env(), true),
-        None => (DEFAULT_TIMEOUT, false),
-    }
+    let t = crate::config::timeout_with_default(DEFAULT_TIMEOUT);
+    (t.value, t.explicit)
 }
 
 /// A Service Quotas service code: letters, digits and dashes (`ec2`, `vpc`,

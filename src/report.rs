@@ -11,29 +11,17 @@ use crate::sanitize::{inert, inert_line};
 
 pub const SCHEMA_VERSION: u64 = 1;
 
-/// JSON text safe for a terminal: serde_json escapes only C0 controls, so C1 controls
-/// (U+0080–U+009F, e.g. the one-byte CSI) and bidirectional overrides in AWS-provided
-/// strings are escaped here too. The JSON value is unchanged.
+/// JSON text safe for a terminal: serde_json escapes only C0 controls, so DEL, C1 controls
+/// and invisible/bidirectional characters in AWS-provided strings are escaped too
+/// (`sanitize::inert_json`, the same list as the text report), and secrets are redacted
+/// (`sanitize::redact`).
 pub fn json_text(v: &Value, pretty: bool) -> String {
     let raw = if pretty {
         format!("{v:#}")
     } else {
         v.to_string()
     };
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
-        match c {
-            '\u{7f}'..='\u{9f}'
-            | '\u{202a}'..='\u{202e}'
-            | '\u{2066}'..='\u{2069}'
-            | '\u{200e}'
-            | '\u{200f}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    crate::sanitize::inert_json(&crate::sanitize::redact(&raw))
 }
 
 /// Whether to colour output written to a stream that is (or is not) a terminal.
@@ -102,7 +90,7 @@ pub fn text(f: &Failure, advice: &Advice, colour: bool) -> String {
             }
         }
     }
-    out
+    crate::sanitize::redact(&out)
 }
 
 /// The JSON report, schema 1.

@@ -31,6 +31,10 @@ pub struct Target {
     pub endpoint_url: Option<String>,
     pub ca_bundle: Option<String>,
     pub no_verify_ssl: bool,
+    /// The failed command's service as typed (`s3api`, `sts`, …): the one service its
+    /// `--endpoint-url` is known to serve. None for awsx's own commands, whose
+    /// `--endpoint-url` is given for the look-ups themselves.
+    pub service: Option<String>,
 }
 
 impl Target {
@@ -41,18 +45,15 @@ impl Target {
             endpoint_url: inv.endpoint_url.clone(),
             ca_bundle: inv.ca_bundle.clone(),
             no_verify_ssl: inv.no_verify_ssl,
+            service: inv.service.clone(),
         }
     }
 }
 
-/// The deadline for all probes together: `AWSX_TIMEOUT` seconds (default 4).
+/// The deadline for all probes together: `AWSX_TIMEOUT` seconds (default 4, at most 600;
+/// an unusable value is reported once on stderr), read by `crate::config`.
 pub fn deadline_from_env() -> Duration {
-    std::env::var("AWSX_TIMEOUT")
-        .ok()
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .map(|s| Duration::from_secs_f64(s.min(600.0)))
-        .unwrap_or(Duration::from_secs(4))
+    crate::config::timeout().0
 }
 
 /// A ready SDK configuration with credentials resolved once.
@@ -67,6 +68,136 @@ pub struct Session {
     pub diagnose_profile: Option<String>,
     /// Why AWSX_DIAGNOSE_PROFILE could not be used (the look-ups then ran as the command).
     pub diagnose_error: Option<String>,
+    /// Which look-ups may go to the command's custom endpoint.
+    pub routing: Routing,
+}
+
+/// Which look-ups may be sent to a custom `--endpoint-url` (issue 16): all of them when the
+/// endpoint is loopback (an emulator, a test) or `AWSX_ENDPOINT_ALL_SERVICES=1`; otherwise
+/// only those of the service the endpoint serves (an S3-compatible store gets S3 look-ups,
+/// never a signed `sts:GetCallerIdentity`), and none signed with AWSX_DIAGNOSE_PROFILE's
+/// credentials unless the host is AWS's. The others are not made, and say so.
+#[derive(Debug, Clone, Default)]
+pub struct Routing {
+    restricted: Option<Restriction>,
+}
+
+#[derive(Debug, Clone)]
+struct Restriction {
+    host: String,
+    /// The command's service as typed, and the look-up prefix it maps to; None when the
+    /// endpoint was given for the look-ups (awsx's own commands).
+    served: Option<(String, Option<&'static str>)>,
+    aws_host: bool,
+    diagnose_profile: bool,
+}
+
+/// The look-up prefix (`s3`, `sts`, …) of an aws CLI service name.
+fn lookup_service(cli_service: &str) -> Option<&'static str> {
+    Some(match cli_service {
+        "s3" | "s3api" => "s3",
+        "sts" => "sts",
+        "iam" => "iam",
+        "kms" => "kms",
+        "service-quotas" => "servicequotas",
+        "cloudwatch" => "cloudwatch",
+        _ => return None,
+    })
+}
+
+/// The host of an endpoint URL, lowercased, without userinfo, port or IPv6 brackets.
+pub fn endpoint_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = hostport.strip_prefix('[') {
+        v6.split(']').next()?
+    } else {
+        hostport.split(':').next()?
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    (!host.is_empty()).then_some(host)
+}
+
+/// 127.0.0.0/8, ::1 (also IPv4-mapped), `localhost` and names under it.
+pub fn is_loopback_host(host: &str) -> bool {
+    if host == "localhost" || host.ends_with(".localhost") {
+        return true;
+    }
+    match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(a)) => a.is_loopback(),
+        Ok(std::net::IpAddr::V6(a)) => {
+            a.is_loopback() || a.to_ipv4_mapped().is_some_and(|m| m.is_loopback())
+        }
+        Err(_) => false,
+    }
+}
+
+/// A host in AWS's own domains (regional, FIPS, dual-stack, VPC endpoints, China).
+pub fn is_aws_host(host: &str) -> bool {
+    ["amazonaws.com", "amazonaws.com.cn", "api.aws"]
+        .iter()
+        .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+}
+
+impl Routing {
+    pub fn new(target: &Target, diagnose_profile: bool) -> Routing {
+        let Some(url) = &target.endpoint_url else {
+            return Routing::default();
+        };
+        let host = endpoint_host(url).unwrap_or_else(|| url.clone());
+        if is_loopback_host(&host) || crate::config::endpoint_all_services() {
+            return Routing::default();
+        }
+        Routing {
+            restricted: Some(Restriction {
+                aws_host: is_aws_host(&host),
+                served: target
+                    .service
+                    .as_ref()
+                    .map(|s| (s.clone(), lookup_service(s))),
+                host,
+                diagnose_profile,
+            }),
+        }
+    }
+
+    /// Whether the look-up `probe` (`sts:GetCallerIdentity`) may be sent; why not otherwise.
+    pub fn check(&self, probe: &str) -> Result<(), String> {
+        let Some(r) = &self.restricted else {
+            return Ok(());
+        };
+        let service = probe.split(':').next().unwrap_or(probe);
+        let host = crate::sanitize::inert_line(&r.host);
+        if r.diagnose_profile && !r.aws_host {
+            return Err(format!(
+                "not sent to {host}: look-ups signed with AWSX_DIAGNOSE_PROFILE's credentials go only to AWS or loopback endpoints (AWSX_ENDPOINT_ALL_SERVICES=1 allows it)"
+            ));
+        }
+        let (typed, served) = match &r.served {
+            None => return Ok(()),
+            Some(s) => s,
+        };
+        if *served == Some(service) {
+            return Ok(());
+        }
+        // quotas.rs sends these to their own endpoint variable when one is set.
+        let own_var = match service {
+            "servicequotas" => Some("AWS_ENDPOINT_URL_SERVICE_QUOTAS"),
+            "cloudwatch" => Some("AWS_ENDPOINT_URL_CLOUDWATCH"),
+            _ => None,
+        };
+        let ignored = std::env::var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+            .is_ok_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        if own_var.is_some_and(|v| !ignored && std::env::var(v).is_ok_and(|u| !u.trim().is_empty()))
+        {
+            return Ok(());
+        }
+        Err(format!(
+            "not sent to {host}: the command's --endpoint-url is for {}, not {service} (AWSX_ENDPOINT_ALL_SERVICES=1 sends every look-up there)",
+            crate::sanitize::inert_line(typed)
+        ))
+    }
 }
 
 /// Reads the CA bundle the CLI would use: `--ca-bundle`, `AWS_CA_BUNDLE`, the profile's
@@ -256,6 +387,7 @@ pub async fn session(target: &Target, deadline: Instant) -> Result<Session, Stri
             (Err(_), Err(e)) => return Err(format!("AWSX_DIAGNOSE_PROFILE={p}: {e}")),
         },
     };
+    let routing = Routing::new(target, used.is_some());
     Ok(Session {
         conf,
         caller_conf,
@@ -263,6 +395,7 @@ pub async fn session(target: &Target, deadline: Instant) -> Result<Session, Stri
         deadline,
         diagnose_profile: used,
         diagnose_error,
+        routing,
     })
 }
 
@@ -291,6 +424,12 @@ impl Session {
             timed_out: false,
             ms: None,
         };
+        if let Err(why) = self.routing.check(probe) {
+            // The future is dropped unpolled: no request is built or sent.
+            drop(fut);
+            rec.summary = why;
+            return (None, rec);
+        }
         let res = tokio::time::timeout(self.remaining(), fut).await;
         rec.ms = Some(start.elapsed().as_millis() as u64);
         match res {
@@ -394,4 +533,81 @@ pub fn services_endpoint(profile: Option<&str>, cli_key: &str) -> Option<String>
         }
     }
     None
+}
+
+#[cfg(test)]
+mod routing_tests {
+    use super::*;
+
+    fn target(url: &str, service: Option<&str>) -> Target {
+        Target {
+            endpoint_url: Some(url.into()),
+            service: service.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn hosts() {
+        assert_eq!(
+            endpoint_host("https://user:pw@MinIO.example.com:9000/x").as_deref(),
+            Some("minio.example.com")
+        );
+        assert_eq!(endpoint_host("http://[::1]:4566").as_deref(), Some("::1"));
+        for h in [
+            "127.0.0.1",
+            "127.9.8.7",
+            "::1",
+            "localhost",
+            "s3.localhost",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(is_loopback_host(h), "{h}");
+        }
+        for h in [
+            "192.0.2.2",
+            "localhost.example.com",
+            "10.0.0.1",
+            "128.0.0.1",
+        ] {
+            assert!(!is_loopback_host(h), "{h}");
+        }
+        assert!(is_aws_host(
+            "bucket.vpce-1a2b.s3.us-east-1.vpce.amazonaws.com"
+        ));
+        assert!(!is_aws_host("amazonaws.com.evil.example"));
+        assert!(!is_aws_host("notamazonaws.com"));
+    }
+
+    #[test]
+    fn an_s3_endpoint_gets_only_s3_look_ups() {
+        let r = Routing::new(
+            &target("https://minio.example.com:9000", Some("s3api")),
+            false,
+        );
+        assert!(r.check("s3:HeadBucket").is_ok());
+        for p in [
+            "sts:GetCallerIdentity",
+            "iam:SimulatePrincipalPolicy",
+            "kms:DescribeKey",
+        ] {
+            let e = r.check(p).unwrap_err();
+            assert!(e.starts_with("not sent to minio.example.com: "), "{e}");
+        }
+        // Loopback: everything (emulators, tests).
+        let r = Routing::new(&target("http://127.0.0.1:5000", Some("s3api")), false);
+        assert!(r.check("sts:GetCallerIdentity").is_ok());
+        // The diagnosis profile's signatures never go to a non-AWS host.
+        let r = Routing::new(&target("https://minio.example.com", Some("s3")), true);
+        assert!(r.check("s3:HeadBucket").is_err());
+        let r = Routing::new(
+            &target("https://s3.eu-west-1.amazonaws.com", Some("s3")),
+            true,
+        );
+        assert!(r.check("s3:HeadBucket").is_ok());
+        assert!(r.check("sts:GetCallerIdentity").is_err());
+        // awsx's own --endpoint-url is for the look-ups.
+        let r = Routing::new(&target("https://proxy.example.com", None), false);
+        assert!(r.check("sts:GetCallerIdentity").is_ok());
+    }
 }
