@@ -113,6 +113,9 @@ pub struct MatchedStatement {
     pub effect: Option<String>,
     pub actions: Vec<String>,
     pub resources: Vec<String>,
+    /// The statement's condition keys and values (the decoded message gives no operator).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<(String, Vec<String>)>,
 }
 
 /// The quota a limit error points at, from the knowledge table (values come from probes).
@@ -173,6 +176,18 @@ pub struct Context {
     /// Instances the command asked for (`--count N[:M]`, `--min-count`/`--max-count`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<u32>,
+    /// The command line's operation parameters (`--subnet-id` → values), for grants that
+    /// name every resource the call touches. Not in the report: values may be secrets.
+    #[serde(skip)]
+    pub params: std::collections::BTreeMap<String, Vec<String>>,
+    /// The CLI service and operation as typed (`ec2`, `run-instances`): no step may repeat
+    /// the call that just failed.
+    #[serde(skip)]
+    pub cli_command: Option<(String, String)>,
+    /// `--endpoint-url` of the failed command: suggested commands for the same service (or
+    /// any service of a loopback emulator) must go there too, never to real AWS.
+    #[serde(skip)]
+    pub endpoint_url: Option<String>,
 }
 
 impl Context {

@@ -110,6 +110,10 @@ pub struct Findings {
     /// The region the look-ups resolved (from the command, the environment or the profile),
     /// so that suggested commands name it even when the command line did not.
     pub region: Option<String>,
+    /// The caller the look-ups ran as is the identity that made the failed call (wrap mode;
+    /// an `explain` text whose principal is the caller). Otherwise the caller is only the
+    /// reader, and nothing is attributed to it.
+    pub subject_is_caller: bool,
 }
 
 impl Findings {

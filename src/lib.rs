@@ -4,12 +4,14 @@
 pub mod advise;
 pub mod capture;
 pub mod classify;
+pub mod command;
 pub mod cli;
 pub mod config;
 pub mod diagnose;
 pub mod doctor;
 pub mod failure;
 pub mod findings;
+pub mod grant;
 pub mod invocation;
 pub mod knowledge;
 pub mod locate;

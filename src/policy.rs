@@ -378,7 +378,7 @@ fn parse_conditions(value: Option<&Value>, index: usize) -> Result<Vec<Condition
 
 /// `*` matches any run of characters (including none, and including `:` and
 /// `/`), `?` exactly one character. Case-sensitive.
-fn wildcard_match(pattern: &str, text: &str) -> bool {
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
     let (mut pi, mut ti) = (0, 0);

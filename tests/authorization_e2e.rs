@@ -163,8 +163,23 @@ fn encoded_denial_is_decoded_attributed_and_fixed() {
         "{report}"
     );
     assert!(report.contains("Decision  implicit deny"), "{report}");
+    // Nothing matched, so the decoded context does not bear on the decision: not listed.
     assert!(
-        report.contains("ec2:InstanceType = p3.2xlarge (decoded)"),
+        !report.contains("ec2:InstanceType = p3.2xlarge"),
+        "{report}"
+    );
+    // The grant names every resource RunInstances is authorized against, not only instance/*.
+    for arn in [
+        "arn:aws:ec2:us-east-1::image/ami-1",
+        "arn:aws:ec2:us-east-1:123456789012:subnet/*",
+        "arn:aws:ec2:us-east-1:123456789012:security-group/*",
+        "arn:aws:ec2:us-east-1:123456789012:network-interface/*",
+        "arn:aws:ec2:us-east-1:123456789012:volume/*",
+    ] {
+        assert!(report.contains(arn), "{arn} missing: {report}");
+    }
+    assert!(
+        report.contains("--policy-name awsx-ec2-runinstances-"),
         "{report}"
     );
     assert!(!report.contains('\u{1b}'), "colour on a pipe: {report:?}");
@@ -333,8 +348,9 @@ fn trust_failure_shows_the_trust_policy() {
             facts.contains("Trust policy") && facts.contains("ec2.amazonaws.com"),
             "{name}: {facts}"
         );
+        // The trust policy was read, so awsx does not ask the user to read it again.
         assert!(
-            r["next_steps"]
+            !r["next_steps"]
                 .to_string()
                 .contains("aws iam get-role --role-name app-role"),
             "{name}"
@@ -347,6 +363,21 @@ fn trust_failure_shows_the_trust_policy() {
                 .contains("update-assume-role-policy --role-name app-role"),
             "{name}"
         );
+        // The update is the fetched document plus the caller: ec2.amazonaws.com stays.
+        let update = r["next_steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["command"].as_str())
+            .find(|c| c.contains("update-assume-role-policy"))
+            .unwrap()
+            .to_string();
+        assert!(update.contains("ec2.amazonaws.com"), "{name}: {update}");
+        assert!(
+            update.contains("arn:aws:iam::123456789012:user/alice"),
+            "{name}: {update}"
+        );
+        assert!(!update.contains("--region"), "IAM is global: {update}");
     }
 }
 

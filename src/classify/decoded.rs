@@ -96,20 +96,7 @@ pub fn apply(decoded: &Value, auth: &mut Authorization, service_prefix: Option<&
     if let Some(r) = ctx.and_then(|c| c.get("resource")).and_then(Value::as_str) {
         auth.resource = Some(r.to_string());
     }
-    auth.conditions = ctx
-        .and_then(|c| c.get("conditions"))
-        .and_then(|c| c.get("items"))
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|i| {
-                    let key = i.get("key")?.as_str()?.to_string();
-                    Some((key, strings(i.get("values"))))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    auth.conditions = condition_items(ctx.and_then(|c| c.get("conditions")));
     auth.matched_statements = decoded
         .get("matchedStatements")
         .and_then(|m| m.get("items"))
@@ -131,11 +118,28 @@ pub fn apply(decoded: &Value, auth: &mut Authorization, service_prefix: Option<&
                         .into_iter()
                         .chain(action_objects(s.get("resources")))
                         .collect(),
+                    conditions: condition_items(s.get("conditions")),
                 })
                 .collect()
         })
         .unwrap_or_default();
     auth.decoded = Some(decoded.clone());
+}
+
+/// `{"items":[{"key":K,"values":{"items":[{"value":V}]}}]}` → (K, [V…]).
+fn condition_items(c: Option<&Value>) -> Vec<(String, Vec<String>)> {
+    c.and_then(|c| c.get("items"))
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| {
+                    let key = i.get("key")?.as_str()?.to_string();
+                    Some((key, strings(i.get("values"))))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The decoded format nests actions as {"items":[{"value":"ec2:RunInstances"}]} or as

@@ -305,6 +305,9 @@ fn context_from(inv: &Invocation, operation: Option<&str>) -> Context {
         role_arn: inv.role_arn(),
         image_id: inv.image_id(),
         count: inv.count(),
+        params: inv.params.clone(),
+        cli_command: inv.service.clone().zip(inv.operation.clone()),
+        endpoint_url: inv.endpoint_url.clone(),
     }
 }
 
