@@ -66,7 +66,7 @@ pub fn after_failure(inv: &Invocation, stderr_text: &str) {
         ));
         fx
     } else if mode == Mode::On && worth_probing(&f) {
-        run_probes(&f, &Target::from_invocation(inv), true, true)
+        run_probes(&f, &Target::from_invocation(inv), true)
     } else {
         Findings::default()
     };
@@ -98,9 +98,7 @@ pub fn worth_probing(f: &Failure) -> bool {
 }
 
 /// Runs the probes on a current-thread runtime with a progress line on a terminal.
-/// `made_by_caller`: the look-ups' identity made the failed call (wrap mode). For an
-/// `explain` text it is false: the caller is only the reader.
-pub fn run_probes(f: &Failure, target: &Target, progress: bool, made_by_caller: bool) -> Findings {
+pub fn run_probes(f: &Failure, target: &Target, progress: bool) -> Findings {
     let deadline = Instant::now() + probe::deadline_from_env();
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -115,7 +113,7 @@ pub fn run_probes(f: &Failure, target: &Target, progress: bool, made_by_caller: 
     };
     let show = progress && std::io::stderr().is_terminal();
     let fx = rt.block_on(async {
-        let work = probe_all(f, target, deadline, made_by_caller);
+        let work = probe_all(f, target, deadline);
         tokio::pin!(work);
         if !show {
             return work.await;
@@ -150,16 +148,8 @@ fn failed(probe: &str, summary: &str) -> ProbeRecord {
 }
 
 /// Plans and runs every probe that applies, concurrently, under `deadline`.
-pub async fn probe_all(
-    f: &Failure,
-    target: &Target,
-    deadline: Instant,
-    made_by_caller: bool,
-) -> Findings {
-    let mut fx = Findings {
-        subject_is_caller: made_by_caller,
-        ..Findings::default()
-    };
+pub async fn probe_all(f: &Failure, target: &Target, deadline: Instant) -> Findings {
+    let mut fx = Findings::default();
     let s = match probe::session(target, deadline).await {
         Ok(s) => s,
         Err(e) => {
@@ -232,35 +222,11 @@ pub async fn probe_all(
         let prefix = f.service.as_deref().map(crate::classify::codes::iam_prefix);
         crate::classify::decoded::apply(d, &mut a, prefix.as_deref());
     }
-    // Attribution: in `explain`, the text's principal made the call, not the reader.
-    if !made_by_caller && let (Some(p), Some(c)) = (&a.principal, &fx.caller) {
-        let text_account = p.split(':').nth(4).filter(|x| !x.is_empty());
-        if text_account.is_some_and(|x| x != c.account) {
-            fx.records.push(failed(
-                "look-ups",
-                &format!(
-                    "not made: the text's principal is in account {}, these credentials are in {}; look-ups here would describe this account, not the one that failed",
-                    text_account.unwrap_or_default(),
-                    c.account
-                ),
-            ));
-            return fx;
-        }
-        fx.subject_is_caller =
-            crate::advise::role_arn_for(p) == crate::advise::role_arn_for(&c.arn);
-    }
-    let principal = a.principal.clone().or_else(|| {
-        fx.caller
-            .as_ref()
-            .filter(|_| fx.subject_is_caller)
-            .map(|c| c.arn.clone())
-    });
-    let account = principal
-        .as_deref()
-        .and_then(|p| p.split(':').nth(4))
-        .filter(|x| !x.is_empty())
-        .map(str::to_string)
-        .or_else(|| fx.caller.as_ref().map(|c| c.account.clone()));
+    let principal = a
+        .principal
+        .clone()
+        .or_else(|| fx.caller.as_ref().map(|c| c.arn.clone()));
+    let account = fx.caller.as_ref().map(|c| c.account.clone());
     let action = a.action.clone();
     let s3_resource = f.context.bucket.as_ref().map(|b| match &f.context.key {
         Some(k) if action.as_deref() != Some("s3:ListBucket") => format!("arn:aws:s3:::{b}/{k}"),
@@ -376,7 +342,7 @@ pub fn explain(text: &str, json: bool, offline: bool, target: Target) -> Result<
     let mut fx = Findings::default();
     if !offline && mode_from_env() == Mode::On && worth_probing(&f) {
         if credentials_configured(&target) {
-            fx = run_probes(&f, &target, true, false);
+            fx = run_probes(&f, &target, true);
         } else {
             fx.records.push(failed(
                 "credentials",
