@@ -56,6 +56,10 @@ pub fn after_failure(inv: &Invocation, stderr_text: &str) {
     if !stderr_text.is_empty() && !stderr_text.ends_with('\n') {
         let _ = std::io::stderr().write_all(b"\n");
     }
+    // aws's last line may lack its newline: everything awsx prints starts on a new line.
+    if !stderr_text.is_empty() && !stderr_text.ends_with('\n') {
+        let _ = std::io::stderr().write_all(b"\n");
+    }
     let fx = if mode == Mode::On && worth_probing(&f) && inv.no_sign_request {
         // The call was anonymous: look-ups as the environment's identity would analyse
         // someone who never made the call.
@@ -66,7 +70,7 @@ pub fn after_failure(inv: &Invocation, stderr_text: &str) {
         ));
         fx
     } else if mode == Mode::On && worth_probing(&f) {
-        run_probes(&f, &Target::from_invocation(inv), true)
+        run_probes(&f, &Target::from_invocation(inv), true, true)
     } else {
         Findings::default()
     };
@@ -98,7 +102,9 @@ pub fn worth_probing(f: &Failure) -> bool {
 }
 
 /// Runs the probes on a current-thread runtime with a progress line on a terminal.
-pub fn run_probes(f: &Failure, target: &Target, progress: bool) -> Findings {
+/// `made_by_caller`: the look-ups' identity made the failed call (wrap mode). For an
+/// `explain` text it is false: the caller is only the reader.
+pub fn run_probes(f: &Failure, target: &Target, progress: bool, made_by_caller: bool) -> Findings {
     let deadline = Instant::now() + probe::deadline_from_env();
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -113,7 +119,7 @@ pub fn run_probes(f: &Failure, target: &Target, progress: bool) -> Findings {
     };
     let show = progress && std::io::stderr().is_terminal();
     let fx = rt.block_on(async {
-        let work = probe_all(f, target, deadline);
+        let work = probe_all(f, target, deadline, made_by_caller);
         tokio::pin!(work);
         if !show {
             return work.await;
@@ -148,8 +154,16 @@ fn failed(probe: &str, summary: &str) -> ProbeRecord {
 }
 
 /// Plans and runs every probe that applies, concurrently, under `deadline`.
-pub async fn probe_all(f: &Failure, target: &Target, deadline: Instant) -> Findings {
-    let mut fx = Findings::default();
+pub async fn probe_all(
+    f: &Failure,
+    target: &Target,
+    deadline: Instant,
+    made_by_caller: bool,
+) -> Findings {
+    let mut fx = Findings {
+        subject_is_caller: made_by_caller,
+        ..Findings::default()
+    };
     let s = match probe::session(target, deadline).await {
         Ok(s) => s,
         Err(e) => {
@@ -222,11 +236,35 @@ pub async fn probe_all(f: &Failure, target: &Target, deadline: Instant) -> Findi
         let prefix = f.service.as_deref().map(crate::classify::codes::iam_prefix);
         crate::classify::decoded::apply(d, &mut a, prefix.as_deref());
     }
-    let principal = a
-        .principal
-        .clone()
-        .or_else(|| fx.caller.as_ref().map(|c| c.arn.clone()));
-    let account = fx.caller.as_ref().map(|c| c.account.clone());
+    // Attribution: in `explain`, the text's principal made the call, not the reader.
+    if !made_by_caller && let (Some(p), Some(c)) = (&a.principal, &fx.caller) {
+        let text_account = p.split(':').nth(4).filter(|x| !x.is_empty());
+        if text_account.is_some_and(|x| x != c.account) {
+            fx.records.push(failed(
+                "look-ups",
+                &format!(
+                    "not made: the text's principal is in account {}, these credentials are in {}; look-ups here would describe this account, not the one that failed",
+                    text_account.unwrap_or_default(),
+                    c.account
+                ),
+            ));
+            return fx;
+        }
+        fx.subject_is_caller =
+            crate::advise::role_arn_for(p) == crate::advise::role_arn_for(&c.arn);
+    }
+    let principal = a.principal.clone().or_else(|| {
+        fx.caller
+            .as_ref()
+            .filter(|_| fx.subject_is_caller)
+            .map(|c| c.arn.clone())
+    });
+    let account = principal
+        .as_deref()
+        .and_then(|p| p.split(':').nth(4))
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .or_else(|| fx.caller.as_ref().map(|c| c.account.clone()));
     let action = a.action.clone();
     let s3_resource = f.context.bucket.as_ref().map(|b| match &f.context.key {
         Some(k) if action.as_deref() != Some("s3:ListBucket") => format!("arn:aws:s3:::{b}/{k}"),
@@ -342,7 +380,7 @@ pub fn explain(text: &str, json: bool, offline: bool, target: Target) -> Result<
     let mut fx = Findings::default();
     if !offline && mode_from_env() == Mode::On && worth_probing(&f) {
         if credentials_configured(&target) {
-            fx = run_probes(&f, &target, true);
+            fx = run_probes(&f, &target, true, false);
         } else {
             fx.records.push(failed(
                 "credentials",
