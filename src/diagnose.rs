@@ -56,10 +56,6 @@ pub fn after_failure(inv: &Invocation, stderr_text: &str) {
     if !stderr_text.is_empty() && !stderr_text.ends_with('\n') {
         let _ = std::io::stderr().write_all(b"\n");
     }
-    // aws's last line may lack its newline: everything awsx prints starts on a new line.
-    if !stderr_text.is_empty() && !stderr_text.ends_with('\n') {
-        let _ = std::io::stderr().write_all(b"\n");
-    }
     let fx = if mode == Mode::On && worth_probing(&f) && inv.no_sign_request {
         // The call was anonymous: look-ups as the environment's identity would analyse
         // someone who never made the call.
