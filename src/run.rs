@@ -8,7 +8,7 @@ use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use std::time::Instant;
@@ -74,6 +74,87 @@ extern "C" fn on_ignored(sig: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mu
     INTERRUPTED.store(sig, Ordering::SeqCst);
 }
 
+/// Bit n set: fd n (0, 1, 2) was closed when awsx started. Recorded by `main` before std's
+/// runtime init reopens closed standard fds on /dev/null (see `record_startup` there).
+static STARTUP_CLOSED_FDS: AtomicU8 = AtomicU8::new(0);
+/// SIGPIPE was ignored when awsx started (std's init then ignores it for awsx itself, and
+/// std resets it to the default in every child).
+static STARTUP_SIGPIPE_IGNORED: AtomicBool = AtomicBool::new(false);
+
+/// Called once, before `main`, with what the process was given (see `main.rs`).
+pub fn record_startup(closed_fds: u8, sigpipe_ignored: bool) {
+    STARTUP_CLOSED_FDS.store(closed_fds & 0b111, Ordering::SeqCst);
+    STARTUP_SIGPIPE_IGNORED.store(sigpipe_ignored, Ordering::SeqCst);
+}
+
+/// The standard fds that were closed when awsx started (bit n = fd n).
+pub fn startup_closed_fds() -> u8 {
+    STARTUP_CLOSED_FDS.load(Ordering::SeqCst)
+}
+
+/// Whether `sig` is ignored right now (awsx has not touched HUP/INT/QUIT/TERM before `run`,
+/// so this is what awsx was started with).
+fn ignored(sig: libc::c_int) -> bool {
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(sig, std::ptr::null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_IGN
+    }
+}
+
+/// What the child does between fork and exec (async-signal-safe: no allocation, no locks).
+#[derive(Clone, Copy)]
+struct ChildSetup {
+    /// awsx's PID, to catch an awsx that died before PR_SET_PDEATHSIG took effect.
+    parent: libc::pid_t,
+    /// Sent to aws by the kernel if awsx dies first.
+    death_signal: libc::c_int,
+    /// Signals awsx installed handlers for (first `handled_len` entries).
+    handled: [libc::c_int; 4],
+    handled_len: usize,
+    closed_fds: u8,
+    sigpipe_ignored: bool,
+}
+
+fn child_setup(s: &ChildSetup) -> std::io::Result<()> {
+    unsafe {
+        // exec resets handled signals to the default anyway; doing it before
+        // PR_SET_PDEATHSIG means a death signal arriving before exec kills this child
+        // instead of running awsx's forwarding handler in it.
+        for &sig in &s.handled[..s.handled_len] {
+            libc::signal(sig, libc::SIG_DFL);
+        }
+        // std resets SIGPIPE to the default in children; a SIGPIPE awsx was started with
+        // ignored stays ignored for aws, like the other ignored signals.
+        if s.sigpipe_ignored {
+            libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+        }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            // No aws outlives an awsx that was killed (SIGKILL, or a signal awsx does not
+            // handle): the kernel signals aws when the thread that forked it exits. That
+            // thread is awsx's main thread, which lives until awsx exits.
+            libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                s.death_signal as libc::c_ulong,
+                0,
+                0,
+                0,
+            );
+            // awsx died between fork and prctl: the death signal will never come.
+            if libc::getppid() != s.parent {
+                libc::_exit(128 + s.death_signal);
+            }
+        }
+        // aws sees exactly the standard fds awsx was given: one that was closed is closed.
+        for fd in 0..3 {
+            if s.closed_fds & (1 << fd) != 0 {
+                libc::close(fd);
+            }
+        }
+    }
+    Ok(())
+}
+
 fn install(sig: libc::c_int, forward: bool) -> libc::sigaction {
     unsafe {
         let mut new: libc::sigaction = std::mem::zeroed();
@@ -114,15 +195,59 @@ pub fn run(
     capture_limit: usize,
 ) -> anyhow::Result<Outcome> {
     use anyhow::Context;
-    let (reader, writer) = os_pipe::pipe().context("creating the stderr pipe")?;
+    let closed_fds = startup_closed_fds();
+    // A closed stderr stays closed for aws: no pipe, nothing to tee or diagnose (awsx's
+    // own fd 2 is std's /dev/null stand-in).
+    let pipe = if closed_fds & 0b100 != 0 {
+        None
+    } else {
+        Some(os_pipe::pipe().context("creating the stderr pipe")?)
+    };
+    // A signal awsx was started with ignored (`nohup`, `cmd &` in a script) stays ignored:
+    // no handler, so aws inherits SIG_IGN through exec, as it would without awsx.
     let saved: Vec<_> = SUPERVISED
         .iter()
+        .filter(|&&(sig, _)| !ignored(sig))
         .map(|&(sig, fwd)| (sig, install(sig, fwd)))
         .collect();
-    let started = duct::cmd(aws, args)
+    let mut setup = ChildSetup {
+        parent: unsafe { libc::getpid() },
+        // SIGTERM, not SIGKILL: it is what awsx forwards when it is asked to stop, aws's
+        // default action for it is to exit, and aws (or a launcher that passes signals
+        // on to a child process) can still clean up; SIGKILL could orphan such a child.
+        // If awsx was started with SIGTERM ignored, aws ignores it too: then SIGKILL.
+        death_signal: if ignored(libc::SIGTERM) {
+            libc::SIGKILL
+        } else {
+            libc::SIGTERM
+        },
+        handled: [0; 4],
+        handled_len: saved.len(),
+        closed_fds,
+        sigpipe_ignored: STARTUP_SIGPIPE_IGNORED.load(Ordering::SeqCst),
+    };
+    for (slot, (sig, _)) in setup.handled.iter_mut().zip(&saved) {
+        *slot = *sig;
+    }
+    let mut expr = duct::cmd(aws, args)
         .env(crate::locate::GUARD_VAR, guard)
-        .stderr_file(writer)
-        .unchecked()
+        .unchecked();
+    let reader = match pipe {
+        Some((reader, writer)) => {
+            expr = expr.stderr_file(writer);
+            Some(reader)
+        }
+        None => None,
+    };
+    let started = expr
+        .before_spawn(move |cmd| {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: child_setup only makes async-signal-safe calls.
+            unsafe {
+                cmd.pre_exec(move || child_setup(&setup));
+            }
+            Ok(())
+        })
         .start();
     let handle = match started {
         Ok(h) => h,
@@ -151,20 +276,18 @@ pub fn run(
     let shared = Arc::new(Shared::new(capture_limit));
     // A second handle on the read end: if a background helper of aws keeps the pipe open
     // after aws exits, `cat` takes the pipe over so that the helper keeps its stderr.
-    let spare = reader.try_clone().ok();
-    let done = {
+    let spare = reader.as_ref().and_then(|r| r.try_clone().ok());
+    let done = reader.map(|reader| {
         let shared = Arc::clone(&shared);
         let (tx, rx) = std::sync::mpsc::channel::<()>();
-        match std::thread::Builder::new()
+        let spawned = std::thread::Builder::new()
             .name("tee".into())
             .spawn(move || {
                 tee(reader, &shared);
                 let _ = tx.send(());
-            }) {
-            Ok(_) => Some(rx),
-            Err(_) => None,
-        }
-    };
+            });
+        spawned.ok().map(|_| rx)
+    });
 
     let status = handle.wait().map(|o| o.status);
     // The handle keeps the expression (and so a copy of the pipe's write end) alive.
@@ -182,9 +305,11 @@ pub fn run(
     }
     let status = status.context("waiting for aws")?;
     match done {
-        Some(rx) => wait_for_tee(&rx, &shared, spare),
+        // stderr was closed: nothing was piped.
+        None => {}
+        Some(Some(rx)) => wait_for_tee(&rx, &shared, spare),
         // No thread could be started: nothing was teed yet, copy here (aws has exited).
-        None => {
+        Some(None) => {
             if let Some(r) = spare {
                 tee(r, &shared);
             }
@@ -211,6 +336,8 @@ struct Shared {
     last_read_ms: AtomicU64,
     /// The tee is inside a write to our stderr (which may block on a slow reader).
     writing: AtomicBool,
+    /// `cat` has the pipe now: the tee writes the chunk it holds and stops.
+    handed_off: AtomicBool,
     start: Instant,
 }
 
@@ -220,6 +347,7 @@ impl Shared {
             capture: Mutex::new(Capture::new(limit)),
             last_read_ms: AtomicU64::new(0),
             writing: AtomicBool::new(false),
+            handed_off: AtomicBool::new(false),
             start: Instant::now(),
         }
     }
@@ -239,21 +367,33 @@ impl Shared {
 
 /// After aws exits: wait for the tee to reach EOF. Grandchildren (a pager, a plugin, a
 /// browser started by `sso login`) may hold stderr open; once the pipe has been quiet for
-/// a while (and no write to our stderr is pending), hand it to `cat` and go on.
+/// a while, or at the latest [`MAX_WAIT`] after aws exited (a helper that writes often is
+/// never quiet), and no write to our stderr is pending, hand it to `cat` and go on.
 fn wait_for_tee(
     rx: &std::sync::mpsc::Receiver<()>,
     shared: &Shared,
     spare: Option<os_pipe::PipeReader>,
 ) {
     const QUIET: Duration = Duration::from_millis(500);
+    // What aws itself wrote before exiting is in the pipe already and drains in
+    // microseconds; anything later is a helper's, and `cat` passes that on just as well.
+    const MAX_WAIT: Duration = Duration::from_millis(1500);
+    let exited = Instant::now();
     loop {
         match rx.recv_timeout(Duration::from_millis(25)) {
             Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
         }
-        if shared.writing.load(Ordering::SeqCst) || shared.idle() < QUIET {
+        // A pending write is aws's output on its way to a slow reader: never cut it off.
+        if shared.writing.load(Ordering::SeqCst) {
             continue;
         }
+        if shared.idle() < QUIET && exited.elapsed() < MAX_WAIT {
+            continue;
+        }
+        // From now on `cat` reads the pipe; the tee stops after the chunk it may be
+        // blocked on (it writes that one: it was read, so only it can pass it on).
+        shared.handed_off.store(true, Ordering::SeqCst);
         if let Some(r) = spare {
             // `cat` inherits the read end and our stderr and outlives awsx.
             let _ = std::process::Command::new("cat")
@@ -300,6 +440,9 @@ fn tee(mut reader: os_pipe::PipeReader, shared: &Shared) {
                 }
                 if let Ok(mut c) = shared.capture.lock() {
                     c.push(&buf[..n]);
+                }
+                if shared.handed_off.load(Ordering::SeqCst) {
+                    break;
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
