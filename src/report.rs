@@ -88,6 +88,23 @@ pub fn text(f: &Failure, advice: &Advice, colour: bool) -> String {
                     out.push_str(&format!("       {c}\n"));
                 }
             }
+            if let Some(d) = &s.document {
+                // A document is not a command: every line carries a bar so that pasting the
+                // block into a shell runs nothing, and the header says what to do with it.
+                let head = "┌ policy document: save to a file and merge it (not a shell command)";
+                out.push_str(&format!(
+                    "       {}\n",
+                    if colour {
+                        head.dimmed().to_string()
+                    } else {
+                        head.to_string()
+                    }
+                ));
+                let pretty = serde_json::to_string_pretty(d).unwrap_or_default();
+                for line in pretty.lines() {
+                    out.push_str(&format!("       │ {}\n", inert_line(line)));
+                }
+            }
         }
     }
     crate::sanitize::redact(&out)
@@ -102,7 +119,7 @@ pub fn json(f: &Failure, fx: &Findings, advice: &Advice) -> Value {
         json!({
             "action": a.action,
             "resource": a.resource,
-            "principal": a.principal.clone().or_else(|| fx.caller.as_ref().map(|c| c.arn.clone())),
+            "principal": a.principal.clone().or_else(|| fx.caller.as_ref().filter(|_| fx.subject_is_caller).map(|c| c.arn.clone())),
             "decision": advice.decision.unwrap_or(a.decision),
             "policy_layer": advice.layer.unwrap_or(a.policy_layer),
             "policy_arn": a.policy_arn,

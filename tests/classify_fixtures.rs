@@ -133,7 +133,15 @@ fn limits_never_advise_a_quota_increase_for_capacity_or_throttling() {
                 assert!(!increase, "{name}: a quota increase for {:?}", f.category)
             }
             awsx::failure::Category::Quota if f.quota.as_ref().is_some_and(|q| q.managed) => {
-                assert!(increase, "{name}: no increase command for a managed quota")
+                // Without a value to reason from, the step names the command in its text
+                // instead of printing one with a made-up number.
+                let named = advice.next_steps.iter().any(|s| {
+                    s.command.is_none() && s.text.contains("request-service-quota-increase")
+                });
+                assert!(
+                    increase || named,
+                    "{name}: no increase step for a managed quota"
+                )
             }
             _ => {}
         }

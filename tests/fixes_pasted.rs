@@ -428,3 +428,114 @@ mod quoting {
         }
     }
 }
+
+/// RunInstances is authorized against several resources at once. The grant for a real
+/// command line must allow each of them as AWS would name them (the list below is written
+/// from the EC2 User Guide's launch example, not from awsx's data), and nothing broader
+/// than the command asked for (another image stays denied).
+#[test]
+fn a_run_instances_grant_allows_every_resource_the_launch_touches() {
+    let args: Vec<std::ffi::OsString> = "ec2 run-instances --region us-east-1 --image-id ami-0abc1234 --instance-type t3.micro --subnet-id subnet-0aa11 --security-group-ids sg-0bb22 --key-name ops-key"
+        .split(' ')
+        .map(Into::into)
+        .collect();
+    let inv = awsx::invocation::Invocation::parse(&args);
+    let text = "\nAn error occurred (UnauthorizedOperation) when calling the RunInstances operation: You are not authorized to perform this operation. User: arn:aws:iam::123456789012:user/alice is not authorized to perform: ec2:RunInstances on resource: arn:aws:ec2:us-east-1:123456789012:instance/* because no identity-based policy allows the ec2:RunInstances action.";
+    let f = classify(text, Some(&inv));
+    let fx = Findings {
+        subject_is_caller: true,
+        ..Findings::default()
+    };
+    let advice = advise(&f, &fx);
+    let g = advice
+        .next_steps
+        .iter()
+        .find_map(|s| s.grant.clone())
+        .unwrap_or_else(|| panic!("no grant: {:#?}", advice.next_steps));
+    let p = "arn:aws:iam::123456789012:user/alice";
+    let touched = [
+        "arn:aws:ec2:us-east-1::image/ami-0abc1234",
+        "arn:aws:ec2:us-east-1:123456789012:instance/*",
+        "arn:aws:ec2:us-east-1:123456789012:network-interface/*",
+        "arn:aws:ec2:us-east-1:123456789012:security-group/sg-0bb22",
+        "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-0aa11",
+        "arn:aws:ec2:us-east-1:123456789012:volume/*",
+        "arn:aws:ec2:us-east-1:123456789012:key-pair/ops-key",
+    ];
+    let outside = [
+        "arn:aws:ec2:us-east-1::image/ami-0other",
+        "arn:aws:ec2:us-east-1:123456789012:subnet/subnet-0other",
+        "arn:aws:ec2:eu-west-1:123456789012:instance/*",
+    ];
+    let reqs: Vec<Value> = touched
+        .iter()
+        .chain(outside.iter())
+        .map(|r| {
+            serde_json::to_value(
+                OracleRequest::new(p, "ec2:RunInstances", r).identity(g["policy"].clone()),
+            )
+            .unwrap()
+        })
+        .collect();
+    let results = evaluate(&reqs);
+    for (r, res) in touched.iter().zip(&results) {
+        assert_eq!(
+            decision(res),
+            "Allowed",
+            "{r}: {res}\npolicy {}",
+            g["policy"]
+        );
+    }
+    for (r, res) in outside.iter().zip(&results[touched.len()..]) {
+        assert_eq!(
+            decision(res),
+            "ImplicitlyDenied",
+            "{r} is outside the command: {res}"
+        );
+    }
+    // The same command, pasted: a named policy, the admin side, IAM without a region.
+    let cmd = advice
+        .next_steps
+        .iter()
+        .find_map(|s| s.command.clone().filter(|c| c.contains("put-user-policy")))
+        .unwrap();
+    assert!(
+        cmd.contains("--user-name alice --policy-name awsx-ec2-runinstances-"),
+        "{cmd}"
+    );
+    assert!(!cmd.contains("--region"), "{cmd}");
+}
+
+/// Every action a printed grant names exists in the IAM reference, and every condition key
+/// it uses is valid for that action.
+#[test]
+fn grants_name_real_actions_and_valid_condition_keys() {
+    use awsx::knowledge::iam_reference as iamref;
+    let mut checked = 0;
+    for c in cases() {
+        for s in &c.advice.next_steps {
+            let Some(g) = &s.grant else { continue };
+            for st in g["policy"]["Statement"].as_array().unwrap() {
+                let action = st["Action"].as_str().unwrap();
+                assert!(
+                    iamref::action(action).is_some(),
+                    "{}: {action} is not an IAM action",
+                    c.name
+                );
+                if let Some(cond) = st.get("Condition").and_then(Value::as_object) {
+                    for (_, kv) in cond {
+                        for key in kv.as_object().unwrap().keys() {
+                            assert!(
+                                iamref::condition_key_valid(action, key),
+                                "{}: {key} is not a condition key of {action}",
+                                c.name
+                            );
+                        }
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 20, "{checked}");
+}

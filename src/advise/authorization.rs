@@ -876,8 +876,12 @@ fn trust_steps(
     let fetched = fx.role.as_ref().and_then(|r| r.trust_policy.clone());
     let redacted = name.contains(['<', '>', '[', ']', '*'])
         || (role.starts_with("arn:") && crate::grant::arn_problem(&role).is_some());
+    if role == "<role>" {
+        b.step("The text does not name the role: read its trust policy as the role's owner with `aws iam get-role --role-name NAME --query Role.AssumeRolePolicyDocument`.", None);
+        return;
+    }
     if redacted {
-        b.step(format!("The role ARN in the text ({role}) looks redacted: read that role's trust policy with `aws iam get-role --role-name NAME --query Role.AssumeRolePolicyDocument` as its owner."), None);
+        b.step(format!("The role ARN in the text ({role}) looks redacted: read that role's trust policy as its owner with `aws iam get-role --role-name NAME --query Role.AssumeRolePolicyDocument`."), None);
         return;
     }
     if fetched.is_none() {
