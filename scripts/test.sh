@@ -27,9 +27,31 @@ if ((${#need_apt[@]})); then
   apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# The newest aws CLI v2 (the one most users run: `aws: [ERROR]:`, --cli-error-format, aws login)
+# from the offline wheel bundle into a venv of its own; tests call it by path
+# (tests/common/mod.rs aws_v2_latest).
+AWSCLI_V2_LATEST=2.36.7
+V2_VENV=target/awscli-v$AWSCLI_V2_LATEST
+V2_BUNDLE=../shared/vendor/awscli-v2
+if ! "$V2_VENV/bin/aws" --version 2>/dev/null | grep -q "^aws-cli/$AWSCLI_V2_LATEST "; then
+  echo "== install aws v$AWSCLI_V2_LATEST from $V2_BUNDLE into $V2_VENV"
+  rm -rf "$V2_VENV"
+  if ! { "$PY" -m venv "$V2_VENV" &&
+    "$V2_VENV/bin/pip" install --quiet --disable-pip-version-check --no-index \
+      --find-links "$V2_BUNDLE" "awscli==$AWSCLI_V2_LATEST"; }; then
+    rm -rf "$V2_VENV"
+    if [ "${CI:-}" = 1 ] || [ "${AWSX_REQUIRE_SHELLS:-}" = 1 ]; then
+      echo "error: could not install aws v$AWSCLI_V2_LATEST from $V2_BUNDLE (required in CI)" >&2
+      exit 1
+    fi
+    echo "warning: aws v$AWSCLI_V2_LATEST not installed; tests that need it will fail" >&2
+  fi
+fi
+
 echo "== versions"
 "$PY" -c 'import awscli, moto; print("aws v1", awscli.__version__, "| moto", moto.__version__)'
 /usr/bin/aws --version
+[ -x "$V2_VENV/bin/aws" ] && "$V2_VENV/bin/aws" --version
 command -v moto_server >/dev/null || { echo "moto_server not on PATH" >&2; exit 1; }
 
 scripts/install-oracle.sh
