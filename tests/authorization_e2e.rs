@@ -526,3 +526,90 @@ fn ca_bundle_is_honoured_and_a_bad_one_is_reported() {
         text(&wrapped.stderr)
     );
 }
+
+/// `awsx explain` of someone else's error: the text's principal is the subject, never the
+/// reader. A text from another account gets no look-ups in the reader's account (the
+/// report says why); a text with no principal is not attributed to the reader.
+#[test]
+fn explain_attributes_to_the_text_not_the_reader() {
+    let stub = stub(Some(&scenario()));
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let explain = |text: &str| -> Value {
+        let f = dir.path().join("log.txt");
+        std::fs::write(&f, text).unwrap();
+        let mut cmd = std::process::Command::new(awsx_bin());
+        clean_env(&mut cmd, home.path());
+        cmd.args(["explain", "--json", "--endpoint-url", &stub.url])
+            .arg(&f);
+        let out = run(cmd);
+        assert!(out.status.success(), "{}", text_of(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    fn text_of(b: &[u8]) -> String {
+        String::from_utf8_lossy(b).into_owned()
+    }
+    // Another account: no simulation, no role look-up, a note; the headline names bob.
+    let other = explain(
+        "An error occurred (AccessDenied) when calling the ListUsers operation: User: arn:aws:iam::999988887777:user/bob is not authorized to perform: iam:ListUsers on resource: arn:aws:iam::999988887777:user/ because no identity-based policy allows the iam:ListUsers action\n",
+    );
+    let probes: Vec<String> = other["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["probe"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        !probes.iter().any(|p| p == "iam:SimulatePrincipalPolicy"),
+        "{probes:?}"
+    );
+    assert!(
+        other["headline"].as_str().unwrap().contains("user/bob"),
+        "{}",
+        other["headline"]
+    );
+    for field in ["headline", "authorization", "next_steps"] {
+        assert!(
+            !other[field].to_string().contains("user/alice"),
+            "the reader was attributed: {other}"
+        );
+    }
+    assert!(
+        other["facts"].to_string().contains("Looked up as"),
+        "{}",
+        other["facts"]
+    );
+    assert!(
+        other["facts"].to_string().contains("999988887777"),
+        "{}",
+        other["facts"]
+    );
+    // The same account, another user: simulated for bob (the reader may simulate), headline bob.
+    let same = explain(
+        "An error occurred (AccessDenied) when calling the ListUsers operation: User: arn:aws:iam::123456789012:user/bob is not authorized to perform: iam:ListUsers because no identity-based policy allows the iam:ListUsers action\n",
+    );
+    assert!(
+        same["headline"].as_str().unwrap().contains("user/bob"),
+        "{}",
+        same["headline"]
+    );
+    assert_eq!(
+        same["authorization"]["principal"],
+        "arn:aws:iam::123456789012:user/bob"
+    );
+    // No principal in the text: nobody is named, least of all the reader.
+    let anon = explain(
+        "An error occurred (AccessDenied) when calling the ListBuckets operation: Access Denied\n",
+    );
+    for field in ["headline", "authorization", "next_steps"] {
+        assert!(
+            !anon[field].to_string().contains("user/alice"),
+            "the reader was attributed: {anon}"
+        );
+    }
+    assert!(
+        anon["authorization"]["principal"].is_null(),
+        "{}",
+        anon["authorization"]
+    );
+}

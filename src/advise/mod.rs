@@ -152,8 +152,14 @@ pub fn advise(f: &Failure, fx: &Findings) -> Advice {
             .as_ref()
             .map(|p| format!(" (looked up with AWSX_DIAGNOSE_PROFILE={p})"))
             .unwrap_or_default();
+        // The reader of an `explain` text is not the one who failed: say who looked up.
+        let label = if fx.subject_is_caller {
+            "Caller"
+        } else {
+            "Looked up as"
+        };
         b.fact(
-            "Caller",
+            label,
             format!("{} (account {}){via}", c.arn, c.account),
             Evidence::Fetched,
         );
