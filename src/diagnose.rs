@@ -290,9 +290,22 @@ pub async fn probe_all(
             None => None,
         }
     };
-    let (sim, bucket) = tokio::join!(simulate, bucket);
+    // The denied principal's own role: where a grant would go, and whether IAM may edit it
+    // (a service-linked path) or CloudFormation owns it (a stack tag).
+    let own_role = async {
+        let name = principal.as_deref().and_then(principal_role_name)?;
+        if f.category == Category::Trust || name.starts_with("AWSReservedSSO_") {
+            return None;
+        }
+        Some(probe::iam::role(&s, &name).await)
+    };
+    let (sim, bucket, own_role) = tokio::join!(simulate, bucket, own_role);
     if let Some((sim, rec)) = sim {
         fx.simulation = sim;
+        fx.records.push(rec);
+    }
+    if let Some((r, rec)) = own_role {
+        fx.principal_role = r;
         fx.records.push(rec);
     }
     if let Some((b, recs)) = bucket {
@@ -337,6 +350,17 @@ pub async fn probe_all(
         fx.records.extend(recs);
     }
     fx
+}
+
+/// The role name behind `arn:…:assumed-role/NAME/session` or `arn:…:role/path/NAME`.
+fn principal_role_name(p: &str) -> Option<String> {
+    let rest = p.split(':').nth(5)?;
+    if let Some(r) = rest.strip_prefix("assumed-role/") {
+        return r.split('/').next().map(str::to_string);
+    }
+    rest.strip_prefix("role/")
+        .and_then(|r| r.rsplit('/').next())
+        .map(str::to_string)
 }
 
 /// Whether this machine has any AWS credential configuration to try (so that `explain`

@@ -48,6 +48,12 @@ pub struct RoleInfo {
     pub arn: Option<String>,
     pub exists: Option<bool>,
     pub trust_policy: Option<Value>,
+    /// `/aws-service-role/…/` for service-linked roles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The CloudFormation stack that manages the role (`aws:cloudformation:stack-name`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stack: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -102,6 +108,8 @@ pub struct Findings {
     pub decoded: Option<Value>,
     pub simulation: Option<Simulation>,
     pub role: Option<RoleInfo>,
+    /// The denied principal's own role (for an assumed-role session): where a grant goes.
+    pub principal_role: Option<RoleInfo>,
     pub quota: Option<QuotaValues>,
     pub bucket: Option<BucketFacts>,
     pub key: Option<KeyFacts>,

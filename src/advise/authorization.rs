@@ -806,6 +806,42 @@ fn identity_grant(
                 None,
             );
         }
+        Editable::Role(name)
+            if b.fx
+                .principal_role
+                .as_ref()
+                .and_then(|r| r.path.as_deref())
+                .is_some_and(|p| p.starts_with("/aws-service-role/")) =>
+        {
+            push(
+                b,
+                format!(
+                    "{name} is a service-linked role (path /aws-service-role/): its permissions are defined by the AWS service and cannot be edited. The block is elsewhere (an SCP, a resource policy, the resource's own settings); for reference, the permission it lacks:"
+                ),
+                None,
+                Some(doc),
+            );
+        }
+        Editable::Role(name)
+            if let Some(stack) = b.fx.principal_role.as_ref().and_then(|r| r.stack.clone()) =>
+        {
+            push(
+                b,
+                format!(
+                    "{lead} Role {name} belongs to CloudFormation stack {stack}: add these statements to the role in that stack's template and update the stack (a direct edit drifts from the template, and the next update can remove it):"
+                ),
+                None,
+                Some(doc),
+            );
+            b.run(
+                "Find the role in the stack:",
+                Cmd::aws("cloudformation", "describe-stack-resources")
+                    .arg("--stack-name", &stack)
+                    .arg("--query", "StackResources[?ResourceType=='AWS::IAM::Role'].[LogicalResourceId,PhysicalResourceId]")
+                    .arg("--output", "text")
+                    .owner(),
+            );
+        }
         Editable::Role(name) => {
             let cmd = Cmd::aws("iam", "put-role-policy")
                 .arg("--role-name", &name)
@@ -936,4 +972,41 @@ pub fn merge_statement(
         obj.insert("Version".into(), json!("2012-10-17"));
     }
     Some(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_iam_cannot_edit_are_recognised() {
+        assert!(matches!(
+            editable("arn:aws:sts::1:assumed-role/AWSReservedSSO_Admin_0123abcd/me"),
+            Editable::Sso { permission_set } if permission_set == "Admin"
+        ));
+        assert!(matches!(
+            editable("arn:aws:sts::1:assumed-role/AWSServiceRoleForECS/x"),
+            Editable::ServiceLinked(_)
+        ));
+        assert!(matches!(
+            editable("arn:aws:iam::1:user/alice"),
+            Editable::User(n) if n == "alice"
+        ));
+        assert!(matches!(
+            editable("arn:aws:sts::1:assumed-role/deployer/ci"),
+            Editable::Role(n) if n == "deployer"
+        ));
+    }
+
+    #[test]
+    fn a_merge_keeps_every_statement() {
+        let doc = json!({"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}});
+        let add = json!({"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:user/a"},"Action":"sts:AssumeRole"});
+        let m = merge_statement(&doc, &add).unwrap();
+        assert_eq!(m["Statement"].as_array().unwrap().len(), 2);
+        assert_eq!(m["Statement"][0], doc["Statement"]);
+        // Idempotent: merging the same statement again adds nothing.
+        assert_eq!(merge_statement(&m, &add).unwrap(), m);
+        assert!(merge_statement(&json!({"Statement": "x"}), &add).is_none());
+    }
 }

@@ -84,12 +84,20 @@ pub async fn role(s: &Session, name_or_arn: &str) -> (Option<RoleInfo>, ProbeRec
                     .into_owned();
                 serde_json::from_str(&decoded).ok()
             }),
+            path: Some(r.path().to_string()),
+            stack: r
+                .tags()
+                .iter()
+                .find(|t| t.key() == "aws:cloudformation:stack-name")
+                .map(|t| t.value().to_string()),
         }),
         None if rec.error_code.as_deref() == Some("NoSuchEntity") => Some(RoleInfo {
             name: name.clone(),
             arn: None,
             exists: Some(false),
             trust_policy: None,
+            path: None,
+            stack: None,
         }),
         None => None,
     };
