@@ -374,7 +374,10 @@ fn resources_for(action: &iamref::Action, req: &Request) -> (Vec<GrantResource>,
                 ) {
                 "created by the call, so its ID is not known before".to_string()
             } else {
-                let flags: Vec<String> = ids.iter().map(|v| kebab_flag(v)).collect();
+                let flags: Vec<String> = ids
+                    .iter()
+                    .filter_map(|v| flags_for(v).into_iter().next())
+                    .collect();
                 format!("not on the command line ({})", flags.join(", "))
             };
             notes.push(format!(
