@@ -323,8 +323,9 @@ md_update() {
     python3 - "$bench_doc" "$bench_name" "$1" <<'EOF'
 import os, re, sys
 doc, name, body_file = sys.argv[1:]
-order = ["wrap", "classify", "diagnose"]
-titles = {"wrap": "bench/wrap.sh", "classify": "bench/classify.sh", "diagnose": "bench/diagnose.sh"}
+order = ["wrap", "classify", "diagnose", "tee"]
+titles = {"wrap": "bench/wrap.sh", "classify": "bench/classify.sh", "diagnose": "bench/diagnose.sh",
+          "tee": "bench/tee.sh"}
 text = open(doc).read() if os.path.exists(doc) else ""
 sections = dict(re.findall(r"<!-- section:(\w+):begin -->\n(.*?)<!-- section:\1:end -->\n",
                            text, re.S))
@@ -344,7 +345,8 @@ for n in order + sorted(set(sections) - set(order)):
 head = """# awsx benchmarks
 
 Measured by `bench/wrap.sh` (issue 2: pass-through overhead), `bench/classify.sh` (issue 3:
-classifying a large log) and `bench/diagnose.sh` (issue 4: diagnosis after a failure). Each
+classifying a large log), `bench/diagnose.sh` (issue 4: diagnosis after a failure) and
+`bench/tee.sh` (issue 16: the tee on hostile and very large stderr). Each
 script rewrites its own section below and this summary; the exact command to rerun is in
 each section. All servers are loopback (moto, the project's stub) with fake credentials:
 nothing reaches AWS.
