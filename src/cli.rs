@@ -2,7 +2,7 @@
 //! clap never sees (and never rejects) an aws command line.
 
 use std::ffi::OsString;
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 
 use anyhow::{Context, Result, bail};
 use clap::{CommandFactory, Parser, Subcommand};
@@ -29,7 +29,7 @@ Environment (awsx takes no aws flags; its settings are all AWSX_* variables):
                              on (default): read the error and ask AWS follow-up questions;
                              offline: read the error only, no AWS calls; off: do nothing
   AWSX_REPORT=text|json      report format on stderr in wrap mode (default text)
-  AWSX_REPORT_FILE=PATH      also write the JSON report to PATH
+  AWSX_REPORT_FILE=PATH      also write the JSON report to PATH (a success record after a success)
   AWSX_TIMEOUT=SECONDS       deadline for all AWS look-ups together (default 4)
   AWSX_DIAGNOSE_PROFILE=P    run the look-ups with profile P instead of the failed command's
   NO_COLOR / CLICOLOR_FORCE  colour off / on regardless of the terminal
@@ -239,6 +239,13 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
             offline,
             target,
         } => {
+            // Nothing given and nothing piped: say what to give instead of waiting.
+            if file.is_none() && std::io::stdin().is_terminal() {
+                eprintln!(
+                    "awsx: explain needs an error text: a FILE, a pipe (`terraform apply 2>&1 | awsx explain`), or `-` to paste one (end with Ctrl-D)"
+                );
+                return Ok(2);
+            }
             let text = read_input(file.as_deref())?;
             crate::diagnose::explain(&text, json, offline, target.into())
         }

@@ -41,15 +41,33 @@ fn recognised(f: &Failure) -> bool {
         || f.category != Category::Other
 }
 
-/// Wrap mode, after aws failed: the report on stderr, after aws's bytes. Never fails loudly.
-pub fn after_failure(inv: &Invocation, stderr_text: &str) {
+/// Wrap mode, after aws failed (`exit_code`, its arguments `args`): the report on stderr,
+/// after aws's bytes. Never fails loudly.
+pub fn after_failure(
+    inv: &Invocation,
+    stderr_text: &str,
+    args: &[std::ffi::OsString],
+    exit_code: i32,
+) {
     let mode = mode_from_env();
     if mode == Mode::Off {
         return;
     }
+    let started = Instant::now();
     let f = classify(stderr_text, Some(inv));
+    // A dry run that would have succeeded is no failure: aws's output and status stand.
+    if let Some(why) = f.success_shaped() {
+        write_outcome_record(true, exit_code, args, Some(why));
+        return;
+    }
     // aws already printed its usage text; a report would only repeat it.
     if !recognised(&f) || f.problem.as_deref() == Some("usage") {
+        write_outcome_record(
+            false,
+            exit_code,
+            args,
+            Some("not diagnosed: a usage error or an error text awsx does not recognise"),
+        );
         return;
     }
     // aws's last line may lack its newline: everything awsx prints starts on a new line.
@@ -71,7 +89,18 @@ pub fn after_failure(inv: &Invocation, stderr_text: &str) {
         Findings::default()
     };
     let advice = advise(&f, &fx);
-    let json = report::json(&f, &fx, &advice);
+    let mut json = report::json(&f, &fx, &advice);
+    let run = report::RunFacts {
+        exit_code: Some(exit_code),
+        argv: Some(report::redact_argv(args)),
+        profile: inv
+            .profile
+            .clone()
+            .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty())),
+        duration_ms: Some(started.elapsed().as_millis() as u64),
+        ..run_facts(&f, &fx)
+    };
+    report::add_run_fields(&mut json, &run, &fx);
     crate::report_file::write_from_env(|| format!("{}\n", report::json_text(&json, true)));
     let mut err = std::io::stderr().lock();
     let as_json = std::env::var("AWSX_REPORT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
@@ -86,6 +115,56 @@ pub fn after_failure(inv: &Invocation, stderr_text: &str) {
     };
     let _ = err.write_all(out.as_bytes());
     let _ = err.flush();
+}
+
+/// Wrap mode, when it writes no report (aws succeeded, a dry run succeeded, or the failure
+/// is not diagnosed): `AWSX_REPORT_FILE` gets a small record of this run instead, so that
+/// it never holds an earlier run's diagnosis. Cheap: no SDK, no config files; nothing at
+/// all unless `AWSX_REPORT_FILE` is set, and nothing with `AWSX_DIAGNOSE=off`.
+pub fn without_report(args: &[std::ffi::OsString], exit_code: i32) {
+    if std::env::var_os("AWSX_REPORT_FILE").is_none_or(|p| p.is_empty())
+        || mode_from_env() == Mode::Off
+    {
+        return;
+    }
+    let note = (exit_code != 0)
+        .then_some("not diagnosed: interrupted, killed by a signal, or no error text");
+    write_outcome_record(exit_code == 0, exit_code, args, note);
+}
+
+fn write_outcome_record(ok: bool, exit_code: i32, args: &[std::ffi::OsString], note: Option<&str>) {
+    crate::report_file::write_from_env(|| {
+        let v = report::outcome_record(ok, Some(exit_code), Some(&report::redact_argv(args)), note);
+        format!("{}\n", report::json_text(&v, true))
+    });
+}
+
+/// The run's facts both wrap mode and `explain` know: the region the look-ups resolved
+/// (else the command's or the text's), the account of the principal that failed (the
+/// caller's when it made the call), the profile.
+fn run_facts(f: &Failure, fx: &Findings) -> report::RunFacts {
+    let merged = crate::advise::merge(f, fx);
+    let principal = merged
+        .authorization
+        .as_ref()
+        .and_then(|a| a.principal.clone());
+    let account = principal
+        .as_deref()
+        .and_then(|p| p.split(':').nth(4))
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+        .or_else(|| {
+            fx.caller
+                .as_ref()
+                .filter(|_| fx.subject_is_caller)
+                .map(|c| c.account.clone())
+        });
+    report::RunFacts {
+        region: fx.region.clone().or_else(|| f.context.region.clone()),
+        account,
+        profile: f.context.profile.clone(),
+        ..Default::default()
+    }
 }
 
 /// Whether asking AWS can add anything to what the text says.
@@ -390,7 +469,22 @@ fn credentials_configured(target: &Target) -> bool {
 
 /// `awsx explain`: a saved text, report on stdout.
 pub fn explain(text: &str, json: bool, offline: bool, target: Target) -> Result<i32> {
+    let started = Instant::now();
     let mut f = classify(text, None);
+    if let Some(why) = f.success_shaped() {
+        if json {
+            // No run here: only what the text says.
+            let mut v = report::outcome_record(true, None, None, Some(why));
+            if let Some(o) = v.as_object_mut() {
+                o.insert("error_code".into(), serde_json::json!(f.error_code));
+                o.insert("operation".into(), serde_json::json!(f.operation));
+            }
+            println!("{}", report::json_text(&v, true));
+        } else {
+            println!("awsx: {why}");
+        }
+        return Ok(0);
+    }
     if f.context.profile.is_none() {
         f.context.profile = target.profile.clone();
     }
@@ -408,17 +502,22 @@ pub fn explain(text: &str, json: bool, offline: bool, target: Target) -> Result<
             ));
         }
     }
-    print_report(&f, &fx, &advise(&f, &fx), json);
+    let advice = advise(&f, &fx);
+    let run = report::RunFacts {
+        duration_ms: Some(started.elapsed().as_millis() as u64),
+        ..run_facts(&f, &fx)
+    };
+    print_report(&f, &fx, &advice, json.then_some(&run));
     Ok(0)
 }
 
-fn print_report(f: &Failure, fx: &Findings, advice: &Advice, json: bool) {
+/// The report on stdout: JSON (with the run's fields) when `json` is given, else text.
+fn print_report(f: &Failure, fx: &Findings, advice: &Advice, json: Option<&report::RunFacts>) {
     let mut out = std::io::stdout().lock();
-    let s = if json {
-        format!(
-            "{}\n",
-            report::json_text(&report::json(f, fx, advice), true)
-        )
+    let s = if let Some(run) = json {
+        let mut v = report::json(f, fx, advice);
+        report::add_run_fields(&mut v, run, fx);
+        format!("{}\n", report::json_text(&v, true))
     } else {
         report::text(
             f,
@@ -488,9 +587,11 @@ pub fn decode(message: Option<&str>, json: bool, target: Target) -> Result<i32> 
     let mut a = auth;
     crate::classify::decoded::apply(&decoded, &mut a, None);
     f.authorization = Some(a);
+    println!("{}", report::json_text(&decoded, true));
+    // With --json, stdout is the decoded message alone (`| jq` works); the analysis is
+    // left out.
     if !json {
-        println!("{}", report::json_text(&decoded, true));
+        print_report(&f, &fx, &advise(&f, &fx), None);
     }
-    print_report(&f, &fx, &advise(&f, &fx), json);
     Ok(0)
 }

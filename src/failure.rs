@@ -195,3 +195,23 @@ impl Context {
         *self == Context::default()
     }
 }
+
+impl Failure {
+    /// Why this "error" is a success in disguise, if it is: `DryRunOperation` ("Request
+    /// would have succeeded, but DryRun flag is set", EC2 and the services that copy its
+    /// `--dry-run`) says the permissions and parameters were fine and nothing was changed.
+    /// Wrap mode reports nothing for it (aws's output and exit status stand); `explain`
+    /// says so in one line.
+    pub fn success_shaped(&self) -> Option<&'static str> {
+        let code = self.error_code.as_deref().map(|c| {
+            c.trim_start_matches("Client.")
+                .trim_start_matches("Server.")
+        });
+        let said = self
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("Request would have succeeded, but DryRun flag is set"));
+        (code == Some("DryRunOperation") || (code.is_none() && said))
+            .then_some("a successful dry run, not a failure: the request would have succeeded (the DryRun flag was set, so nothing was changed)")
+    }
+}

@@ -116,9 +116,12 @@ fn wrap(args: Vec<OsString>) -> ! {
         std::panic::set_hook(Box::new(|_| {}));
         let inv = invocation::Invocation::parse(&args);
         let text = outcome.stderr.text();
-        if std::panic::catch_unwind(|| diagnose::after_failure(&inv, &text)).is_err() {
+        if std::panic::catch_unwind(|| diagnose::after_failure(&inv, &text, &args, code)).is_err() {
             eprintln!("awsx: diagnosis failed (internal error); aws's output above is complete");
         }
+    } else {
+        // No report: AWSX_REPORT_FILE must not keep an earlier run's diagnosis.
+        diagnose::without_report(&args, outcome.exit.code());
     }
     run::exit_like(outcome.exit)
 }

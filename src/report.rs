@@ -118,7 +118,8 @@ pub fn json(f: &Failure, fx: &Findings, advice: &Advice) -> Value {
         let decoded = fx.decoded.clone().or_else(|| a.decoded.clone());
         json!({
             "action": a.action,
-            "resource": a.resource,
+            // The text's Resource when the message named none (S3: the command's bucket/key).
+            "resource": a.resource.clone().or_else(|| advice.facts.iter().find(|x| x.label == "Resource").map(|x| x.value.clone())),
             "principal": a.principal.clone().or_else(|| fx.caller.as_ref().filter(|_| fx.subject_is_caller).map(|c| c.arn.clone())),
             "decision": advice.decision.unwrap_or(a.decision),
             "policy_layer": advice.layer.unwrap_or(a.policy_layer),
@@ -184,4 +185,226 @@ pub fn json(f: &Failure, fx: &Findings, advice: &Advice) -> Value {
         "findings": findings,
         "next_steps": advice.next_steps,
     })
+}
+
+/// What the JSON report says about the run itself, beside the diagnosis (schema 1, added
+/// fields; see `schema/report.schema.json`). `awsx explain` knows no exit code or argv.
+#[derive(Debug, Clone, Default)]
+pub struct RunFacts {
+    /// aws's exit status (128+n for a signal death), wrap mode only.
+    pub exit_code: Option<i32>,
+    /// The aws arguments, secrets redacted (`redact_argv`), wrap mode only.
+    pub argv: Option<Vec<String>>,
+    pub region: Option<String>,
+    pub account: Option<String>,
+    pub profile: Option<String>,
+    /// Milliseconds from reading the error to the finished advice (look-ups included).
+    pub duration_ms: Option<u64>,
+}
+
+/// Adds the run's fields to a report from [`json`], in one block at its end: `ok`,
+/// `exit_code`, `argv`, `region`, `account`, `profile`, `awsx_version`, `timestamp`,
+/// `duration_ms`, `lookups` (one entry per look-up: probe, outcome, summary, ms).
+pub fn add_run_fields(report: &mut Value, run: &RunFacts, fx: &Findings) {
+    let Some(obj) = report.as_object_mut() else {
+        return;
+    };
+    let lookups: Vec<Value> = fx
+        .records
+        .iter()
+        .map(|r| {
+            let outcome = if r.ok {
+                "ok"
+            } else if r.denied {
+                "denied"
+            } else if r.timed_out {
+                "timed-out"
+            } else {
+                "failed"
+            };
+            json!({"probe": r.probe, "outcome": outcome, "summary": r.summary, "ms": r.ms})
+        })
+        .collect();
+    obj.insert("ok".into(), json!(false));
+    obj.insert("exit_code".into(), json!(run.exit_code));
+    obj.insert("argv".into(), json!(run.argv));
+    obj.insert("region".into(), json!(run.region));
+    obj.insert("account".into(), json!(run.account));
+    obj.insert("profile".into(), json!(run.profile));
+    obj.insert("awsx_version".into(), json!(env!("CARGO_PKG_VERSION")));
+    obj.insert(
+        "timestamp".into(),
+        json!(rfc3339_utc(std::time::SystemTime::now())),
+    );
+    obj.insert("duration_ms".into(), json!(run.duration_ms));
+    obj.insert("lookups".into(), Value::Array(lookups));
+}
+
+/// The record wrap mode writes to `AWSX_REPORT_FILE` when it writes no report (aws
+/// succeeded, a dry run succeeded, or the failure was not diagnosed: interrupted, a usage
+/// error, an unrecognised text), so that the file never holds an earlier run's diagnosis.
+/// `ok` is true for a success (exit 0 or a success-shaped error such as `DryRunOperation`).
+pub fn outcome_record(
+    ok: bool,
+    exit_code: Option<i32>,
+    argv: Option<&[String]>,
+    note: Option<&str>,
+) -> Value {
+    let mut v = json!({"schema": SCHEMA_VERSION, "ok": ok});
+    if let Some(obj) = v.as_object_mut() {
+        if let Some(c) = exit_code {
+            obj.insert("exit_code".into(), json!(c));
+        }
+        if let Some(a) = argv {
+            obj.insert("argv".into(), json!(a));
+        }
+        obj.insert("awsx_version".into(), json!(env!("CARGO_PKG_VERSION")));
+        let now = rfc3339_utc(std::time::SystemTime::now());
+        obj.insert("timestamp".into(), json!(now));
+        if let Some(n) = note {
+            obj.insert("note".into(), json!(n));
+        }
+    }
+    v
+}
+
+/// The aws arguments for a report: the value of a secret-bearing option
+/// (`--secret-access-key`, `--session-token`, `--password`, …, also as `--opt=value`) and
+/// any argument shaped like a secret access key or a session token become `<redacted>`;
+/// then `sanitize::redact` (secret shapes, the environment's secret values).
+pub fn redact_argv<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Vec<String> {
+    use crate::sanitize::REDACTED;
+    let secret_option = |name: &str| {
+        let n = name.trim_start_matches('-').to_ascii_lowercase();
+        !matches!(
+            n.as_str(),
+            "next-token" | "starting-token" | "client-token" | "continuation-token"
+        ) && [
+            "secret",
+            "password",
+            "token",
+            "private-key",
+            "passphrase",
+            "credential",
+        ]
+        .iter()
+        .any(|w| n.contains(w))
+    };
+    let mut out = Vec::with_capacity(args.len());
+    let mut hide_next = false;
+    for a in args {
+        let a = a.as_ref().to_string_lossy();
+        if std::mem::take(&mut hide_next) {
+            out.push(REDACTED.to_string());
+            continue;
+        }
+        if a.starts_with("--") {
+            match a.split_once('=') {
+                Some((name, _)) if secret_option(name) => {
+                    out.push(format!("{name}={REDACTED}"));
+                    continue;
+                }
+                None if secret_option(&a) => hide_next = true,
+                _ => {}
+            }
+        }
+        if looks_like_credential(&a) {
+            out.push(REDACTED.to_string());
+        } else {
+            out.push(crate::sanitize::redact(&a));
+        }
+    }
+    out
+}
+
+/// A secret access key (40 base64 characters mixing cases and digits) or an STS session
+/// token (its known prefixes, 100+ characters).
+fn looks_like_credential(a: &str) -> bool {
+    let b64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '/' | '+' | '=');
+    let secret_key = a.len() == 40
+        && a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '/' || c == '+')
+        && a.chars().any(|c| c.is_ascii_uppercase())
+        && a.chars().any(|c| c.is_ascii_lowercase())
+        && a.chars()
+            .any(|c| c.is_ascii_digit() || c == '/' || c == '+');
+    let session_token = a.len() >= 100
+        && a.chars().all(b64)
+        && ["IQoJb3JpZ2luX2", "FwoGZXIvYXdzE", "AQoDYXdzE", "AQoEXAMPLE"]
+            .iter()
+            .any(|p| a.starts_with(p));
+    secret_key || session_token
+}
+
+/// RFC 3339 in UTC with millisecond precision, e.g. `2026-05-04T09:30:12.345Z`.
+pub fn rfc3339_utc(t: std::time::SystemTime) -> String {
+    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60,
+        d.subsec_millis()
+    )
+}
+
+#[cfg(test)]
+mod run_field_tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(rfc3339_utc(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        // 2000-02-29 (a leap day in a century year) and a time with milliseconds.
+        let t = UNIX_EPOCH + Duration::from_millis(951_782_400_000 + 45_296_789);
+        assert_eq!(rfc3339_utc(t), "2000-02-29T12:34:56.789Z");
+        let t = UNIX_EPOCH + Duration::from_secs(1_767_225_599);
+        assert_eq!(rfc3339_utc(t), "2025-12-31T23:59:59.000Z");
+    }
+
+    #[test]
+    fn argv_secrets_are_redacted() {
+        let got = redact_argv(&[
+            "configure",
+            "set",
+            "--secret-access-key",
+            "abc",
+            "--session-token=xyz",
+            "--next-token",
+            "page2",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "--bucket",
+            "my-bucket",
+            "AKIAIOSFODNN7EXAMPLE",
+        ]);
+        assert_eq!(
+            got,
+            [
+                "configure",
+                "set",
+                "--secret-access-key",
+                "<redacted>",
+                "--session-token=<redacted>",
+                "--next-token",
+                "page2",
+                "<redacted>",
+                "--bucket",
+                "my-bucket",
+                "AKIAIOSFODNN7EXAMPLE",
+            ]
+        );
+    }
 }
