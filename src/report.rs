@@ -102,7 +102,9 @@ pub fn text(f: &Failure, advice: &Advice, colour: bool) -> String {
                 ));
                 let pretty = serde_json::to_string_pretty(d).unwrap_or_default();
                 for line in pretty.lines() {
-                    out.push_str(&format!("       │ {}\n", inert_line(line)));
+                    let body = line.trim_start();
+                    let indent = &line[..line.len() - body.len()];
+                    out.push_str(&format!("       │ {indent}{}\n", inert_line(body)));
                 }
             }
         }
