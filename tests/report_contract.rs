@@ -367,13 +367,7 @@ fn explain_says_a_dry_run_succeeded_in_one_line() {
 
 #[test]
 fn explain_json_has_the_run_fields_without_exit_code_or_argv() {
-    let p = root().join("tests/fixtures/texts");
-    let first = std::fs::read_dir(&p)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().contains("01-decoded-explicit-deny"))
-        .next()
-        .unwrap();
+    let first = root().join("tests/fixtures/texts/01-decoded-explicit-deny-runinstances.txt");
     let out = Command::new(awsx_bin())
         .args(["explain", "--json", "--offline"])
         .arg(&first)
