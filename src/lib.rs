@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnose;
 pub mod doctor;
+pub mod evaluate;
 pub mod failure;
 pub mod findings;
 pub mod grant;

@@ -23,6 +23,21 @@ pub struct PolicyDocument {
     pub statements: Vec<Statement>,
 }
 
+impl PolicyDocument {
+    /// Policy variables (`${aws:username}`, `${*}`) are substituted only in documents whose
+    /// `Version` is `2012-10-17`; with `2008-10-17` or no `Version` AWS reads them as literal
+    /// text (IAM User Guide, "IAM policy elements: Variables and tags" and "IAM JSON policy
+    /// elements: Version").
+    pub fn substitutes_variables(&self) -> bool {
+        self.version.as_deref() == Some("2012-10-17")
+    }
+}
+
+/// Parses a policy document that is already JSON (the same shapes as [`parse`]).
+pub fn parse_json(value: &Value) -> Result<PolicyDocument, String> {
+    parse_value(value, 0)
+}
+
 /// `"Effect": "Allow"` or `"Effect": "Deny"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Effect {
@@ -120,8 +135,34 @@ pub struct StatementMatch<'a> {
     pub index: usize,
     pub statement: &'a Statement,
     pub applies: Applies,
+    /// How the `Principal` / `NotPrincipal` element covered the caller (what the request-level
+    /// rules of `crate::evaluate` need: a direct grant vs a delegation to the account).
+    pub principal_match: PrincipalMatch,
     /// Human-readable, one line each.
     pub explanation: Vec<String>,
+}
+
+/// How a statement's principal element covers the caller (IAM User Guide, "Policy
+/// evaluation logic" and "Cross-account policy evaluation logic": a resource policy that
+/// names the principal grants by itself within the account; one that names only the
+/// account delegates to that account's identity policies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum PrincipalMatch {
+    /// No `Principal` / `NotPrincipal`: an identity-side statement (identity policy,
+    /// boundary, SCP, session policy).
+    Attached,
+    /// The caller's own ARN (user, role, session), service or federated identity.
+    Exact,
+    /// `"*"` / `{"AWS": "*"}`.
+    Everyone,
+    /// A role ARN that the caller is a session of.
+    SessionRole,
+    /// The caller's account (`123456789012` or `arn:aws:iam::123456789012:root`).
+    Account,
+    /// A `NotPrincipal` that does not exclude the caller.
+    NotPrincipal,
+    /// The caller was not known (the element is a synthetic condition).
+    Unknown,
 }
 
 /// The outcome of [`evaluate`].
@@ -378,13 +419,16 @@ fn parse_conditions(value: Option<&Value>, index: usize) -> Result<Vec<Condition
 
 /// `*` matches any run of characters (including none, and including `:` and
 /// `/`), `?` exactly one character. Case-sensitive.
+///
+/// A literal `*` or `?` that came from `${*}` / `${?}` (or from a substituted variable's
+/// value) is carried as [`LITERAL_STAR`] / [`LITERAL_QUESTION`] and matches only itself.
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && p[pi] == t[ti])) {
+        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && unliteral_char(p[pi]) == t[ti])) {
             pi += 1;
             ti += 1;
         } else if pi < p.len() && p[pi] == '*' {
@@ -399,6 +443,38 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
         }
     }
     p[pi..].iter().all(|&c| c == '*')
+}
+
+/// Stands for a literal `*` in a substituted pattern (`${*}`): not a wildcard.
+pub const LITERAL_STAR: char = '\u{E000}';
+/// Stands for a literal `?` in a substituted pattern (`${?}`).
+pub const LITERAL_QUESTION: char = '\u{E001}';
+
+fn unliteral_char(c: char) -> char {
+    match c {
+        LITERAL_STAR => '*',
+        LITERAL_QUESTION => '?',
+        c => c,
+    }
+}
+
+/// A substituted value with its literal markers turned back into `*` / `?`, for operators
+/// that take no wildcards.
+fn unliteral(s: &str) -> Cow<'_, str> {
+    if s.contains([LITERAL_STAR, LITERAL_QUESTION]) {
+        Cow::Owned(s.chars().map(unliteral_char).collect())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// A variable's value inside a pattern: its `*` and `?` are literal.
+fn push_literal(out: &mut String, value: &str) {
+    out.extend(value.chars().map(|c| match c {
+        '*' => LITERAL_STAR,
+        '?' => LITERAL_QUESTION,
+        c => c,
+    }));
 }
 
 /// Actions compare case-insensitively, service prefix included.
@@ -433,6 +509,12 @@ fn lookup<'c>(req: &Request<'c>, key: &str) -> Option<Cow<'c, [String]>> {
         return Some(Cow::Borrowed(values.as_slice()));
     }
     derived_value(req, key).map(|v| Cow::Owned(vec![v]))
+}
+
+/// A condition key's values as the matcher sees them: from `context`, else derived from the
+/// caller (see [`Request`]); `None` when unknown, empty when known to be absent.
+pub fn request_values(req: &Request, key: &str) -> Option<Vec<String>> {
+    lookup(req, key).map(Cow::into_owned)
 }
 
 /// Keys that follow from the caller's ARN or account when the context does
@@ -470,8 +552,8 @@ enum Subst<'s> {
     Unknown,
 }
 
-fn substitute<'s>(s: &'s str, req: &Request) -> Subst<'s> {
-    if !s.contains("${") {
+fn substitute<'s>(s: &'s str, req: &Request, vars: bool) -> Subst<'s> {
+    if !vars || !s.contains("${") {
         return Subst::Text(Cow::Borrowed(s));
     }
     let mut out = String::with_capacity(s.len());
@@ -486,15 +568,17 @@ fn substitute<'s>(s: &'s str, req: &Request) -> Subst<'s> {
         };
         let inner = &after[..end];
         match inner {
-            "*" | "?" | "$" => out.push_str(inner),
+            "*" => out.push(LITERAL_STAR),
+            "?" => out.push(LITERAL_QUESTION),
+            "$" => out.push('$'),
             _ => {
                 let (key, default) = match inner.split_once(',') {
                     Some((k, d)) => (k.trim(), Some(d.trim().trim_matches('\''))),
                     None => (inner.trim(), None),
                 };
                 match (lookup(req, key), default) {
-                    (Some(values), _) if !values.is_empty() => out.push_str(&values[0]),
-                    (_, Some(d)) => out.push_str(d),
+                    (Some(values), _) if !values.is_empty() => push_literal(&mut out, &values[0]),
+                    (_, Some(d)) => push_literal(&mut out, d),
                     (Some(_), None) => return Subst::NoMatch,
                     (None, None) => return Subst::Unknown,
                 }
@@ -640,7 +724,7 @@ fn same_partition(a: Option<&str>, b: Option<&str>) -> bool {
 }
 
 enum Tri {
-    Yes(String),
+    Yes(String, PrincipalMatch),
     No,
     Unknown,
 }
@@ -655,9 +739,10 @@ fn principal_id_matches(
     if !kind.eq_ignore_ascii_case("AWS") {
         return match caller {
             None => Tri::Unknown,
-            Some(c) if c.arn.eq_ignore_ascii_case(id) => {
-                Tri::Yes(format!("caller {} is the {kind} principal \"{id}\"", c.arn))
-            }
+            Some(c) if c.arn.eq_ignore_ascii_case(id) => Tri::Yes(
+                format!("caller {} is the {kind} principal \"{id}\"", c.arn),
+                PrincipalMatch::Exact,
+            ),
             Some(_) => Tri::No,
         };
     }
@@ -666,12 +751,16 @@ fn principal_id_matches(
         // Only the account is known: it settles account principals, and
         // rules out identifiers in other accounts.
         return match (aws_id, account) {
-            (AwsId::Everyone, _) => {
-                Tri::Yes("Principal AWS \"*\" covers every AWS principal".to_string())
-            }
-            (AwsId::Account { account: a, .. }, Some(acct)) if a == acct => Tri::Yes(format!(
-                "the caller is in account {acct}, and Principal \"{id}\" covers every principal of that account (whose own IAM policies must then allow it too)"
-            )),
+            (AwsId::Everyone, _) => Tri::Yes(
+                "Principal AWS \"*\" covers every AWS principal".to_string(),
+                PrincipalMatch::Everyone,
+            ),
+            (AwsId::Account { account: a, .. }, Some(acct)) if a == acct => Tri::Yes(
+                format!(
+                    "the caller is in account {acct}, and Principal \"{id}\" covers every principal of that account (whose own IAM policies must then allow it too)"
+                ),
+                PrincipalMatch::Account,
+            ),
             (AwsId::Account { account: a, .. }, Some(acct))
             | (AwsId::Role { account: a, .. }, Some(acct))
             | (AwsId::Exact { account: Some(a) }, Some(acct))
@@ -683,16 +772,22 @@ fn principal_id_matches(
         };
     };
     match aws_id {
-        AwsId::Everyone => Tri::Yes("Principal AWS \"*\" covers every AWS principal".to_string()),
+        AwsId::Everyone => Tri::Yes(
+            "Principal AWS \"*\" covers every AWS principal".to_string(),
+            PrincipalMatch::Everyone,
+        ),
         AwsId::Account {
             partition,
             account: a,
         } => {
             if c.account == Some(a) && same_partition(partition, c.partition) {
-                Tri::Yes(format!(
-                    "caller {} is in account {a}, and Principal \"{id}\" covers every principal of that account (whose own IAM policies must then allow it too)",
-                    c.arn
-                ))
+                Tri::Yes(
+                    format!(
+                        "caller {} is in account {a}, and Principal \"{id}\" covers every principal of that account (whose own IAM policies must then allow it too)",
+                        c.arn
+                    ),
+                    PrincipalMatch::Account,
+                )
             } else {
                 Tri::No
             }
@@ -702,20 +797,26 @@ fn principal_id_matches(
             account: a,
             name,
         } => match c.kind {
-            CallerKind::Role if c.arn == id => Tri::Yes(format!("caller is the role \"{id}\"")),
+            CallerKind::Role if c.arn == id => Tri::Yes(
+                format!("caller is the role \"{id}\""),
+                PrincipalMatch::Exact,
+            ),
             CallerKind::Session { role }
                 if role == name && c.account == Some(a) && c.partition == Some(partition) =>
             {
-                Tri::Yes(format!(
-                    "caller {} is a session of the role \"{id}\"",
-                    c.arn
-                ))
+                Tri::Yes(
+                    format!("caller {} is a session of the role \"{id}\"", c.arn),
+                    PrincipalMatch::SessionRole,
+                )
             }
             _ => Tri::No,
         },
         AwsId::Exact { .. } => {
             if c.arn == id {
-                Tri::Yes(format!("caller matches Principal \"{id}\""))
+                Tri::Yes(
+                    format!("caller matches Principal \"{id}\""),
+                    PrincipalMatch::Exact,
+                )
             } else {
                 Tri::No
             }
@@ -735,6 +836,11 @@ enum Part {
 }
 
 fn check_principal(st: &Statement, req: &Request) -> Part {
+    check_principal_kind(st, req).0
+}
+
+/// [`check_principal`] and how the element covered the caller.
+fn check_principal_kind(st: &Statement, req: &Request) -> (Part, PrincipalMatch) {
     let caller_arn = req.principal.or_else(|| {
         req.context
             .iter()
@@ -746,42 +852,72 @@ fn check_principal(st: &Statement, req: &Request) -> Part {
     if let Some(p) = &st.principal {
         check_principal_element(p, caller.as_ref(), req.account)
     } else if let Some(np) = &st.not_principal {
-        check_not_principal(np, caller.as_ref())
+        (
+            check_not_principal(np, caller.as_ref()),
+            PrincipalMatch::NotPrincipal,
+        )
     } else {
-        Part::Match(
-            "no Principal element: the statement covers the identity the policy is attached to"
-                .to_string(),
+        (
+            Part::Match(
+                "no Principal element: the statement covers the identity the policy is attached to"
+                    .to_string(),
+            ),
+            PrincipalMatch::Attached,
         )
     }
 }
 
-fn check_principal_element(p: &Principal, caller: Option<&Caller>, account: Option<&str>) -> Part {
+/// The identifier that covers the caller most directly wins: the caller itself or `*`, then
+/// the role of a session, then the account (as AWS and the oracle rank them).
+fn check_principal_element(
+    p: &Principal,
+    caller: Option<&Caller>,
+    account: Option<&str>,
+) -> (Part, PrincipalMatch) {
     let map = match p {
         Principal::Any => {
-            return Part::Match(
-                "Principal \"*\" covers everyone, anonymous callers included".to_string(),
+            return (
+                Part::Match(
+                    "Principal \"*\" covers everyone, anonymous callers included".to_string(),
+                ),
+                PrincipalMatch::Everyone,
             );
         }
         Principal::Map(map) => map,
     };
+    let rank = |k: PrincipalMatch| match k {
+        PrincipalMatch::Exact | PrincipalMatch::Everyone => 0,
+        PrincipalMatch::SessionRole => 1,
+        _ => 2,
+    };
+    let mut best: Option<(String, PrincipalMatch)> = None;
     let mut unknown = false;
     for (kind, ids) in map {
         for id in ids {
             match principal_id_matches(kind, id, caller, account) {
-                Tri::Yes(why) => return Part::Match(why),
+                Tri::Yes(why, k) => {
+                    if best.as_ref().is_none_or(|(_, b)| rank(k) < rank(*b)) {
+                        best = Some((why, k));
+                    }
+                }
                 Tri::No => {}
                 Tri::Unknown => unknown = true,
             }
         }
     }
-    if unknown {
-        Part::Unknown(Condition {
-            operator: "Principal".to_string(),
-            key: "aws:PrincipalArn".to_string(),
-            values: flatten_principal(map),
-        })
+    if let Some((why, k)) = best {
+        (Part::Match(why), k)
+    } else if unknown {
+        (
+            Part::Unknown(Condition {
+                operator: "Principal".to_string(),
+                key: "aws:PrincipalArn".to_string(),
+                values: flatten_principal(map),
+            }),
+            PrincipalMatch::Unknown,
+        )
     } else {
-        Part::NoMatch
+        (Part::NoMatch, PrincipalMatch::Unknown)
     }
 }
 
@@ -890,7 +1026,7 @@ fn check_action(st: &Statement, action: &str) -> Part {
     }
 }
 
-fn check_resource(st: &Statement, req: &Request) -> Part {
+fn check_resource(st: &Statement, req: &Request, vars: bool) -> Part {
     let (patterns, negated) = if st.has_resource {
         (&st.resource, false)
     } else if !st.not_resource.is_empty() {
@@ -916,7 +1052,11 @@ fn check_resource(st: &Statement, req: &Request) -> Part {
     };
     let mut undecided = false;
     for p in patterns {
-        match substitute(p, req) {
+        match substitute(p, req, vars) {
+            // A NotResource entry whose variable has no value: the statement cannot be
+            // resolved and does not apply ("If AWS cannot resolve a variable this might cause
+            // the entire statement to be invalid", IAM User Guide, "Variables and tags").
+            Subst::NoMatch if negated => return Part::NoMatch,
             Subst::Text(pattern) if wildcard_match(&pattern, resource) => {
                 return if negated {
                     Part::NoMatch
@@ -1152,6 +1292,13 @@ fn ip_in_cidr(cidr: &str, ip: &str) -> bool {
 /// The positive (non-negated) test of one policy value against one request
 /// value.
 fn value_matches(base: Base, policy: &str, request: &str) -> bool {
+    let wildcards = matches!(base, Base::StringLike | Base::Arn);
+    let policy = if wildcards {
+        Cow::Borrowed(policy)
+    } else {
+        unliteral(policy)
+    };
+    let policy = policy.as_ref();
     match base {
         Base::StringEquals | Base::Binary => policy == request,
         Base::StringEqualsIgnoreCase => policy.to_lowercase() == request.to_lowercase(),
@@ -1176,7 +1323,7 @@ fn value_matches(base: Base, policy: &str, request: &str) -> bool {
 /// `Some(true)` / `Some(false)` when the condition can be decided from the
 /// request, `None` when a key (or a policy variable, or the operator) is
 /// unknown.
-fn eval_condition(c: &Condition, req: &Request) -> Option<bool> {
+fn eval_condition(c: &Condition, req: &Request, vars: bool) -> Option<bool> {
     let op = parse_op(&c.operator)?;
     let known = lookup(req, &c.key)?;
     if op.base == Base::Null {
@@ -1195,7 +1342,7 @@ fn eval_condition(c: &Condition, req: &Request) -> Option<bool> {
     }
     let mut policy_values: Vec<Cow<str>> = Vec::with_capacity(c.values.len());
     for v in &c.values {
-        match substitute(v, req) {
+        match substitute(v, req, vars) {
             Subst::Text(t) => policy_values.push(t),
             Subst::NoMatch => {}
             Subst::Unknown => return None,
@@ -1469,13 +1616,15 @@ fn evaluate_statement<'a>(
     index: usize,
     st: &'a Statement,
     req: &Request,
+    vars: bool,
 ) -> Option<StatementMatch<'a>> {
     let Part::Match(action) = check_action(st, req.action) else {
         return None;
     };
     let mut explanation = vec![action];
     let mut pending: Vec<Condition> = Vec::new();
-    for part in [check_resource(st, req), check_principal(st, req)] {
+    let (principal_part, principal_match) = check_principal_kind(st, req);
+    for part in [check_resource(st, req, vars), principal_part] {
         match part {
             Part::NoMatch => return None,
             Part::Match(why) => explanation.push(why),
@@ -1487,7 +1636,7 @@ fn evaluate_statement<'a>(
     }
     let mut failed = false;
     for c in &st.condition {
-        let result = eval_condition(c, req);
+        let result = eval_condition(c, req, vars);
         explanation.push(condition_line(st.effect, c, result, req));
         match result {
             Some(true) => {}
@@ -1507,6 +1656,7 @@ fn evaluate_statement<'a>(
         index,
         statement: st,
         applies,
+        principal_match,
         explanation,
     })
 }
@@ -1516,11 +1666,12 @@ fn evaluate_statement<'a>(
 /// any Deny that depends on unknown values, else any applying Allow, else
 /// any Allow that depends on unknown values, else no Allow).
 pub fn evaluate<'a>(doc: &'a PolicyDocument, req: &Request) -> Evaluation<'a> {
+    let vars = doc.substitutes_variables();
     let (denies, allows): (Vec<_>, Vec<_>) = doc
         .statements
         .iter()
         .enumerate()
-        .filter_map(|(i, st)| evaluate_statement(i, st, req))
+        .filter_map(|(i, st)| evaluate_statement(i, st, req, vars))
         .partition(|m| m.statement.effect == Effect::Deny);
     let any = |ms: &[StatementMatch], yes: bool| {
         ms.iter().any(|m| match m.applies {
@@ -1568,12 +1719,13 @@ pub fn report_lines(ev: &Evaluation) -> Vec<String> {
 /// Allow statements that cover the action and the resource but name other principals: whom
 /// the policy does let in, for a request that no statement allows.
 pub fn allowed_to_others(doc: &PolicyDocument, req: &Request) -> Vec<String> {
+    let vars = doc.substitutes_variables();
     doc.statements
         .iter()
         .enumerate()
         .filter(|(_, st)| st.effect == Effect::Allow)
         .filter(|(_, st)| matches!(check_action(st, req.action), Part::Match(_)))
-        .filter(|(_, st)| !matches!(check_resource(st, req), Part::NoMatch))
+        .filter(|(_, st)| !matches!(check_resource(st, req, vars), Part::NoMatch))
         .filter(|(_, st)| matches!(check_principal(st, req), Part::NoMatch))
         .map(|(i, st)| {
             let who = match (&st.principal, &st.not_principal) {
@@ -3295,7 +3447,7 @@ mod tests {
                 context: &context,
             };
             assert_eq!(
-                eval_condition(&c, &req),
+                eval_condition(&c, &req, true),
                 want,
                 "{operator} {key} {values:?} against {context:?}"
             );
@@ -3642,7 +3794,7 @@ mod tests {
         // Same page: default values and the special ${*} / ${?} / ${$}.
         run(
             "reference_policies_variables.html",
-            r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*",
                 "Condition":{"StringEquals":{"s3:prefix":"${aws:PrincipalTag/team, 'company-wide'}/${$}"}}}]}"#,
             &[
                 case(
