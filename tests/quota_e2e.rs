@@ -330,6 +330,8 @@ fn vpc_limit_reads_the_quota_from_moto_through_a_per_service_endpoint() {
     for (name, cli, args) in [
         ("v1", aws_v1(), create.to_vec()),
         ("v2", aws_v2(), with_flag),
+        // 2.36 reads AWS_ENDPOINT_URL_EC2 like v1.
+        ("v2.36", aws_v2_latest(), create.to_vec()),
     ] {
         let (report, j) = wrapped(&cli, home.path(), &args, &env);
         assert_eq!(j["category"], "quota", "{name}: {j:#}");

@@ -671,3 +671,8 @@ fn v1_against_moto() {
 fn v2_against_moto() {
     scenarios("v2", &aws_v2());
 }
+
+#[test]
+fn v2_latest_against_moto() {
+    scenarios("v2.36", &aws_v2_latest());
+}

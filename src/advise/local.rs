@@ -13,7 +13,37 @@ pub(super) fn credentials(b: &mut Builder) -> String {
         .map(|p| format!(" --profile {}", sh(p)))
         .unwrap_or_default();
 
+    // `aws login` (console credentials, aws CLI v2 >= 2.32): the failed CLI names it, or the
+    // profile is a `login_session` one.
+    let login_profile = login_session_profile(f);
+    let names_login = f
+        .message
+        .as_deref()
+        .is_some_and(|m| m.contains("aws login"));
     match (code.as_str(), problem.as_str()) {
+        (_, "login-expired") => {
+            let msg = f.message.as_deref().unwrap_or("");
+            if msg.contains("signin:CreateOAuth2Token") {
+                b.step(
+                    "The console identity may not create CLI credentials: it needs `signin:CreateOAuth2Token` (and `signin:AuthorizeOAuth2Access`) in its policy. Then sign in again (aws CLI v2 2.32 or later):",
+                    Some(format!("aws login{p}")),
+                );
+                return "Console sign-in (aws login) lacks signin:CreateOAuth2Token".to_string();
+            }
+            b.step(
+                "The console sign-in session (aws login) has expired, is missing, or cannot be refreshed. Sign in again (aws CLI v2 2.32 or later; --remote on a machine without a browser):",
+                Some(format!("aws login{p}")),
+            );
+            "Console sign-in session (aws login) expired or missing: sign in again".to_string()
+        }
+        ("ExpiredToken" | "ExpiredTokenException" | "InvalidToken", _) if login_profile => {
+            b.step(
+                "The profile gets its credentials from `aws login` (login_session): sign in again (aws CLI v2 2.32 or later):",
+                Some(format!("aws login{p}")),
+            );
+            "Credentials expired: the console sign-in session (aws login) needs a new sign-in"
+                .to_string()
+        }
         (_, "sso-expired") | ("UnauthorizedSSOTokenError" | "TokenRefreshRequired", _) => {
             b.step(
                 "Your SSO session has expired. Log in again (aws CLI v2):",
@@ -66,7 +96,15 @@ pub(super) fn credentials(b: &mut Builder) -> String {
             "Signature mismatch: the secret access key is wrong for this access key".to_string()
         }
         (_, "no-credentials") => {
-            b.step("No credentials were found. Configure a profile, log in with SSO, or export credentials:", Some("aws configure".into()));
+            if names_login || login_profile {
+                b.step(
+                    "No credentials were found. Sign in with your AWS console credentials (aws CLI v2 2.32 or later; --remote on a machine without a browser):",
+                    Some(format!("aws login{p}")),
+                );
+                b.step("or configure access keys:", Some("aws configure".into()));
+            } else {
+                b.step("No credentials were found. Configure a profile, log in with SSO, or export credentials:", Some("aws configure".into()));
+            }
             b.step("or for SSO (aws CLI v2):", Some("aws configure sso".into()));
             "No credentials: the CLI found none in env, config files, SSO cache or instance role"
                 .to_string()
@@ -111,6 +149,46 @@ pub(super) fn credentials(b: &mut Builder) -> String {
             )
         }
     }
+}
+
+/// The failed command's profile is an `aws login` one (`login_session` in ~/.aws/config).
+/// Only after a command awsx ran: a pasted text's profile is not this machine's.
+fn login_session_profile(f: &Failure) -> bool {
+    if f.context.cli_command.is_none() {
+        return false;
+    }
+    let profile = f
+        .context
+        .profile
+        .clone()
+        .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()))
+        .unwrap_or_else(|| "default".into());
+    let Some(path) = std::env::var_os("AWS_CONFIG_FILE")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".aws/config")))
+    else {
+        return false;
+    };
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    let wanted = format!("[profile {profile}]");
+    let mut inside = false;
+    for line in text.lines() {
+        let l = line.trim();
+        if l.starts_with('[') {
+            inside = l == wanted || (profile == "default" && l == "[default]");
+            continue;
+        }
+        if inside
+            && let Some((k, v)) = l.split_once('=')
+            && k.trim() == "login_session"
+            && !v.trim().is_empty()
+        {
+            return true;
+        }
+    }
+    false
 }
 
 pub(super) fn connectivity(b: &mut Builder) -> String {

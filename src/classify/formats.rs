@@ -88,6 +88,11 @@ static CLIENT: LazyLock<Vec<ClientProblem>> = LazyLock::new(|| {
             "profile-not-found",
         ),
         (
+            // `aws login` (console credentials, v2 >= 2.32) and `login_session` profiles.
+            r"Error loading login session token|reauthenticate (?:with|using) (?:your new password using )?'aws login'|refreshing a login session profile|Unable to (?:create or )?refresh login credentials|Error loading or redeeming a login authorization code|signin:CreateOAuth2Token",
+            "login-expired",
+        ),
+        (
             r"(?i)Token has expired and refresh failed|The SSO session associated with this profile has expired|SSO session[^\n]*(?:expired|invalid)|Error loading SSO Token|sso token[^\n]*expired|UnauthorizedSSOTokenError|Error when retrieving token from sso|Missing the following required SSO configuration|failed to refresh cached credentials, refresh cached SSO token failed|The SSO token provided is expired|InvalidGrantException|aws sso login",
             "sso-expired",
         ),
@@ -433,17 +438,20 @@ pub fn headlines(text: &str) -> Vec<Headline> {
     // `--cli-error-format yaml`: `Code:` then `Message:` lines.
     for (off, win) in windows(text, "Message: ", 1) {
         for c in YAML.captures_iter(win) {
+            let start = off + c.get(0).map_or(0, |m| m.start());
+            let first = c.get(2).map_or("", |m| m.as_str());
+            let after = off + c.get(2).map_or(0, |m| m.end());
             out.push(Headline {
                 code: opt(c.get(1)),
-                message: c.get(2).map_or_else(String::new, |m| {
-                    m.as_str().trim().trim_matches(['"', '\'']).to_string()
-                }),
+                message: yaml_scalar(first, &text[after..]),
                 format: "cli-yaml",
-                at: off + c.get(0).map_or(0, |m| m.start()),
+                at: start,
                 ..Headline::default()
             });
         }
     }
+    out.extend(cli_text_headlines(text));
+    out.extend(cli_table_headlines(text));
     if out.is_empty() {
         out.extend(loose_headlines(text));
     }
@@ -466,6 +474,124 @@ pub fn headlines(text: &str) -> Vec<Headline> {
                 });
             }
         }
+    }
+    out
+}
+
+/// A YAML scalar as ruamel writes the CLI's error object: the first line, then the lines
+/// indented under the key that fold into it (one space each), single or double quoted or
+/// plain.
+fn yaml_scalar(first: &str, rest: &str) -> String {
+    let mut v = first.trim().to_string();
+    for line in rest.strip_prefix('\n').unwrap_or("").lines() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if !(line.starts_with("  ") || line.starts_with('\t')) || line.trim().is_empty() {
+            break;
+        }
+        v.push(' ');
+        v.push_str(line.trim());
+        if v.len() > 8000 {
+            break;
+        }
+    }
+    if v.len() >= 2 && v.starts_with('\'') && v.ends_with('\'') {
+        v[1..v.len() - 1].replace("''", "'")
+    } else if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') {
+        unescape_json_string(&v[1..v.len() - 1])
+    } else {
+        v.trim_matches(['"', '\'']).to_string()
+    }
+}
+
+/// `--cli-error-format text`: the error object's scalar values on one tab-separated line,
+/// in key order (so modeled fields such as `BucketName` may come before `Code`; `Message`
+/// follows `Code` unless a modeled field sorts between them).
+fn cli_text_headlines(text: &str) -> Vec<Headline> {
+    let mut out = Vec::new();
+    for (off, win) in windows(text, "\t", 0) {
+        let mut at = off;
+        for line in win.split_inclusive('\n') {
+            let start = at;
+            at += line.len();
+            let line = line.trim_end_matches(['\r', '\n']);
+            let fields: Vec<&str> = line.split('\t').collect();
+            if fields.len() < 2 || fields.len() > 12 {
+                continue;
+            }
+            // aws prints the error last (or alone): there any code-shaped word followed by a
+            // sentence is the code; elsewhere in a log only a known or code-like one.
+            let edge = text[..start].trim().is_empty() || text[at..].trim().is_empty();
+            let Some(i) = (0..fields.len() - 1).find(|&i| {
+                let f = fields[i];
+                !f.is_empty()
+                    && f.len() <= 100
+                    && f.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                    && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+                    && (super::codes::category_of(f).is_some()
+                        || looks_like_code(f)
+                        || (edge && fields[i + 1].trim().contains(' ')))
+            }) else {
+                continue;
+            };
+            let message = fields[i + 1];
+            out.push(Headline {
+                code: Some(fields[i].to_string()),
+                message: message.trim().to_string(),
+                format: "cli-text",
+                at: start,
+                ..Headline::default()
+            });
+        }
+    }
+    out
+}
+
+/// `--cli-error-format table`: a table titled `error`, either one row per key
+/// (`|  Code   |  X  |`, `|  Message|  Y  |`) or a header row naming the keys and a row of
+/// values under it.
+fn cli_table_headlines(text: &str) -> Vec<Headline> {
+    static TITLE: LazyLock<Regex> = LazyLock::new(|| re(r"(?m)^\|[ \t]+error[ \t]+\|[ \t]*\r?$"));
+    let mut out = Vec::new();
+    for t in TITLE.find_iter(text) {
+        let rows: Vec<Vec<String>> = text[t.end()..]
+            .lines()
+            .skip_while(|l| l.trim().is_empty())
+            .take_while(|l| l.starts_with('|') || l.starts_with('+') || l.starts_with('-'))
+            .take(40)
+            .filter(|l| l.starts_with('|'))
+            .map(|l| {
+                let l = l.trim_end().trim_start_matches('|');
+                let l = l.strip_suffix('|').unwrap_or(l);
+                l.split('|').map(|c| c.trim().to_string()).collect()
+            })
+            .collect();
+        let mut code = None;
+        let mut message = None;
+        for (i, r) in rows.iter().enumerate() {
+            let ci = r.iter().position(|c| c == "Code");
+            let mi = r.iter().position(|c| c == "Message");
+            if let (Some(ci), Some(mi), Some(next)) = (ci, mi, rows.get(i + 1)) {
+                // The header row of the horizontal layout: values in the next row.
+                code = next.get(ci).cloned();
+                message = next.get(mi).cloned();
+                break;
+            }
+            match r.as_slice() {
+                [k, v] if k == "Code" && code.is_none() => code = Some(v.clone()),
+                [k, v] if k == "Message" && message.is_none() => message = Some(v.clone()),
+                _ => {}
+            }
+        }
+        let Some(code) = code.filter(|c| !c.is_empty() && !c.contains(' ')) else {
+            continue;
+        };
+        out.push(Headline {
+            code: Some(code),
+            message: message.unwrap_or_default(),
+            format: "cli-table",
+            at: t.start(),
+            ..Headline::default()
+        });
     }
     out
 }

@@ -119,6 +119,18 @@ pub fn classify(text: &str, inv: Option<&Invocation>) -> Failure {
         if let Some(s) = inv.service_name() {
             f.service = Some(s);
         }
+        // `--cli-error-format json|yaml|text|table` (v2 >= 2.34) print only the error
+        // object: the operation is the command line's.
+        if f.operation.is_none()
+            && f.error_code.is_some()
+            && f.problem.is_none()
+            && matches!(
+                f.format.as_deref(),
+                Some("json" | "cli-yaml" | "cli-text" | "cli-table")
+            )
+        {
+            f.operation = operation_of_command(inv);
+        }
         f.context = context_from(inv, f.operation.as_deref());
     }
 
@@ -217,7 +229,7 @@ fn pick(heads: &[Headline], last_cli: bool) -> Option<Headline> {
     let is_cli = |h: &&Headline| {
         matches!(
             h.format,
-            "cli" | "cli-v2" | "boto3" | "cli-s3-transfer" | "cli-yaml"
+            "cli" | "cli-v2" | "boto3" | "cli-s3-transfer" | "cli-yaml" | "cli-text" | "cli-table"
         )
     };
     let anchor = match heads.iter().filter(is_cli).map(|h| h.at).max() {
@@ -231,7 +243,7 @@ fn pick(heads: &[Headline], last_cli: bool) -> Option<Headline> {
         .collect();
     near.sort_by_key(|h| {
         let rank = match h.format {
-            "cli" | "cli-v2" | "boto3" | "cli-s3-transfer" => 0,
+            "cli" | "cli-v2" | "boto3" | "cli-s3-transfer" | "cli-text" | "cli-table" => 0,
             "go-sdk-v2" => 1,
             "java-sdk" => 2,
             "go-sdk-v1" => 3,
@@ -402,6 +414,7 @@ fn categorise(f: &Failure, message: &str, text: &str, has_decoded: bool) -> Cate
     if let Some(p) = &f.problem {
         return match p.as_str() {
             "no-credentials"
+            | "login-expired"
             | "no-region"
             | "profile-not-found"
             | "sso-expired"
@@ -450,6 +463,25 @@ fn service_from_command_line(text: &str) -> Option<(String, Option<String>)> {
     };
     let op = (svc != "s3" || &c[1] == "s3api").then(|| pascal(&c[2]));
     Some((svc, op))
+}
+
+/// The API operation an `aws SERVICE OPERATION` command line calls, when it is one: the
+/// operation's PascalCase name, checked against the service's IAM actions or the known
+/// operations (customizations such as `aws s3 ls`, `ecr get-login-password` or
+/// `eks update-kubeconfig` call other operations, and are left unnamed).
+fn operation_of_command(inv: &Invocation) -> Option<String> {
+    let service = inv.service.as_deref()?;
+    let op = pascal(inv.operation.as_deref()?);
+    if service == "s3api" {
+        return Some(op);
+    }
+    if service == "s3" {
+        return None;
+    }
+    let prefix = codes::iam_prefix(service);
+    let known = crate::knowledge::iam_reference::action(&format!("{prefix}:{op}")).is_some()
+        || codes::service_of_operation(&op) == Some(service);
+    known.then_some(op)
 }
 
 fn pascal(kebab: &str) -> String {
@@ -541,7 +573,11 @@ fn authorization(
     a.decision = denial.decision;
     a.policy_layer = denial.layer;
     a.policy_arn = denial.policy_arn;
-    if let Some((blob, cut)) = access::encoded_message(text) {
+    // The message first: a folded YAML message (`--cli-error-format yaml`) breaks the
+    // marker over lines in the text.
+    if let Some((blob, cut)) =
+        access::encoded_message(text).or_else(|| access::encoded_message(message))
+    {
         a.encoded_message = Some(blob);
         a.encoded_truncated = cut;
     }
@@ -635,4 +671,54 @@ fn quota(f: &Failure, message: &str) -> Option<QuotaRef> {
             .captures(message)
             .and_then(|c| c[1].parse().ok()),
     })
+}
+
+#[cfg(test)]
+mod error_format_tests {
+    use super::*;
+
+    fn inv(s: &str) -> Invocation {
+        let v: Vec<std::ffi::OsString> = s.split_whitespace().map(Into::into).collect();
+        Invocation::parse(&v)
+    }
+
+    const TABLE: &str = "----------------------------------------------------------------------\n|                                error                               |\n+-------------------+------------------------------------------------+\n|       Code        |                    Message                     |\n+-------------------+------------------------------------------------+\n|  VpcLimitExceeded |  The maximum number of VPCs has been reached.  |\n+-------------------+------------------------------------------------+\n";
+
+    #[test]
+    fn structured_error_formats_take_the_operation_from_the_command_line() {
+        let i = inv(
+            "--endpoint-url http://x ec2 create-vpc --cidr-block 10.0.0.0/16 --cli-error-format table",
+        );
+        for text in [
+            TABLE,
+            "VpcLimitExceeded\tThe maximum number of VPCs has been reached.\n",
+            "{\n    \"Code\": \"VpcLimitExceeded\",\n    \"Message\": \"The maximum number of VPCs has been reached.\"\n}\n",
+            "Code: VpcLimitExceeded\nMessage: The maximum number of VPCs has been reached.\n",
+        ] {
+            let f = classify(text, Some(&i));
+            assert_eq!(f.error_code.as_deref(), Some("VpcLimitExceeded"), "{text}");
+            assert_eq!(f.operation.as_deref(), Some("CreateVpc"), "{text}");
+            assert_eq!(f.category, Category::Quota, "{text}");
+            // A pasted text has no command line: no operation is made up.
+            assert_eq!(classify(text, None).operation, None, "{text}");
+        }
+    }
+
+    #[test]
+    fn customizations_get_no_made_up_operation() {
+        let text = "{\n    \"Code\": \"AccessDeniedException\",\n    \"Message\": \"denied\"\n}\n";
+        for cmd in [
+            "s3 ls s3://b",
+            "ecr get-login-password",
+            "eks update-kubeconfig --name c",
+        ] {
+            assert_eq!(classify(text, Some(&inv(cmd))).operation, None, "{cmd}");
+        }
+        assert_eq!(
+            classify(text, Some(&inv("s3api get-object --bucket b --key k out")))
+                .operation
+                .as_deref(),
+            Some("GetObject")
+        );
+    }
 }

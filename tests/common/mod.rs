@@ -57,8 +57,41 @@ pub fn aws_v2() -> PathBuf {
     p
 }
 
+/// The aws CLI v2.36.7 (the newest v2: `aws: [ERROR]:` prefix, `--cli-error-format`,
+/// `aws login`) that scripts/test.sh installs from the offline bundle into a venv under
+/// `target/`. `AWSX_TEST_AWS_V2_LATEST` overrides.
+pub const AWS_V2_LATEST_VERSION: &str = "2.36.7";
+
+pub fn aws_v2_latest() -> PathBuf {
+    let p = std::env::var_os("AWSX_TEST_AWS_V2_LATEST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            root()
+                .join("target")
+                .join(format!("awscli-v{AWS_V2_LATEST_VERSION}"))
+                .join("bin/aws")
+        });
+    assert!(
+        p.is_file(),
+        "aws v{AWS_V2_LATEST_VERSION} not found at {}; run scripts/test.sh (it installs it from ../shared/vendor/awscli-v2)",
+        p.display()
+    );
+    p
+}
+
+/// Every aws CLI the end-to-end tests run: v1, Debian's v2 (2.9) and the newest v2.
+/// Names: "v1", "v2", "v2.36"; `name != "v1"` means "a v2".
 pub fn both_clis() -> Vec<(&'static str, PathBuf)> {
-    vec![("v1", aws_v1()), ("v2", aws_v2())]
+    vec![
+        ("v1", aws_v1()),
+        ("v2", aws_v2()),
+        ("v2.36", aws_v2_latest()),
+    ]
+}
+
+/// True for the v2 CLIs (exit codes 252/253/254, `aws sso`, `aws configure list-profiles`).
+pub fn is_v2(name: &str) -> bool {
+    name.starts_with("v2")
 }
 
 pub fn free_port() -> u16 {
