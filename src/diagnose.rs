@@ -378,7 +378,19 @@ pub async fn probe_all(
         }
         Some(probe::iam::role(&s, &name).await)
     };
-    let (sim, bucket, own_role) = tokio::join!(simulate, bucket, own_role);
+    // Its policy documents, for awsx's own evaluation of every layer (simulation may be
+    // denied to the caller, and is not available everywhere).
+    let documents = async {
+        match &principal {
+            Some(p) if f.category != Category::Trust => probe::policies::identity(&s, p).await,
+            _ => None,
+        }
+    };
+    let (sim, bucket, own_role, documents) = tokio::join!(simulate, bucket, own_role, documents);
+    if let Some((docs, rec)) = documents {
+        fx.identity_policies = Some(docs);
+        fx.records.push(rec);
+    }
     if let Some((sim, rec)) = sim {
         fx.simulation = sim;
         fx.records.push(rec);

@@ -56,6 +56,26 @@ pub struct RoleInfo {
     pub stack: Option<String>,
 }
 
+/// One policy document and where it came from (an ARN, or `user/NAME inline POLICY`).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct PolicyDoc {
+    pub id: String,
+    pub document: Value,
+}
+
+/// The denied principal's identity policies and boundary, as read from IAM.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct IdentityPolicies {
+    pub principal: String,
+    pub policies: Vec<PolicyDoc>,
+    /// The boundary's document, when it could be read.
+    pub boundary: Option<PolicyDoc>,
+    /// The principal has a boundary (even if its document could not be read).
+    pub has_boundary: bool,
+    /// Every list and document was read (no call failed, no page left).
+    pub complete: bool,
+}
+
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct QuotaValues {
     pub value: Option<f64>,
@@ -110,6 +130,8 @@ pub struct Findings {
     pub role: Option<RoleInfo>,
     /// The denied principal's own role (for an assumed-role session): where a grant goes.
     pub principal_role: Option<RoleInfo>,
+    /// The denied principal's own policy documents (for awsx's own evaluation).
+    pub identity_policies: Option<IdentityPolicies>,
     pub quota: Option<QuotaValues>,
     pub bucket: Option<BucketFacts>,
     pub key: Option<KeyFacts>,

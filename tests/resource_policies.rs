@@ -429,8 +429,12 @@ fn scenarios(label: &str, cli: &Path) {
     );
     assert_eq!(
         step_with(j, "get-bucket-policy")["command"],
-        // The region the look-ups resolved (AWS_DEFAULT_REGION) is filled in.
-        "aws s3api get-bucket-policy --bucket pol-bkt --query Policy --output text --region us-east-1"
+        // The region the look-ups resolved (AWS_DEFAULT_REGION) is filled in; an owner-side
+        // read runs as the diagnose profile, at the emulator the command used.
+        format!(
+            "aws s3api get-bucket-policy --bucket pol-bkt --query Policy --output text --profile admin --region us-east-1 --endpoint-url {}",
+            w.moto.url
+        )
     );
     assert_eq!(probe(j, "s3:GetBucketPolicy")["ok"], true);
     // moto does not implement GetBucketPolicyStatus: said plainly, not as a crash.
@@ -451,7 +455,7 @@ fn scenarios(label: &str, cli: &Path) {
     assert!(t.contains("Deny when aws:SecureTransport is false (request over HTTP): met (request has aws:SecureTransport = false) (fetched)\n"), "{t}");
     assert!(
         t.contains(
-            "\n       aws s3api get-bucket-policy --bucket pol-bkt --query Policy --output text --region us-east-1\n"
+            &format!("\n       aws s3api get-bucket-policy --bucket pol-bkt --query Policy --output text --profile admin --region us-east-1 --endpoint-url {}\n", w.moto.url)
         ),
         "{t}"
     );
@@ -543,15 +547,37 @@ fn scenarios(label: &str, cli: &Path) {
     assert_eq!(
         step_with(j, "aws kms get-key-policy")["command"],
         format!(
-            "aws kms get-key-policy --key-id {key_arn} --policy-name default --query Policy --output text --region us-east-1"
+            "aws kms get-key-policy --key-id {key_arn} --policy-name default --query Policy --output text --profile admin --region us-east-1 --endpoint-url {}",
+            w.moto.url
         )
     );
-    let add: Value = serde_json::from_str(
-        step_with(j, "AllowCallerToUseTheKey")["command"]
-            .as_str()
-            .unwrap(),
-    )
-    .unwrap();
+    // The key policy fix is the fetched policy plus the caller: the administrators and
+    // lister keep their statements (put-key-policy replaces the whole policy).
+    let put = step_with(j, "kms put-key-policy")["command"]
+        .as_str()
+        .unwrap();
+    assert!(put.contains(&format!("--key-id {key_arn}")), "{put}");
+    let policy = put
+        .split_once("--policy '")
+        .and_then(|(_, rest)| rest.split_once('\''))
+        .map(|(doc, _)| doc)
+        .unwrap();
+    let policy: Value = serde_json::from_str(policy).unwrap();
+    let sids: Vec<&str> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["Sid"].as_str())
+        .collect();
+    assert_eq!(
+        sids,
+        [
+            "KeyAdministration",
+            "AllowListerToUseTheKey",
+            "AllowCallerToUseTheKey"
+        ]
+    );
+    let add = &policy["Statement"][2];
     assert_eq!(add["Principal"]["AWS"], NOPERM_ARN);
     assert_eq!(add["Action"], "kms:Decrypt");
     for p in ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:ListGrants"] {

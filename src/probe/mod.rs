@@ -8,6 +8,7 @@
 
 pub mod iam;
 pub mod kms;
+pub mod policies;
 pub mod quotas;
 pub mod s3;
 pub mod sts;
