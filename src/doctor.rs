@@ -47,6 +47,101 @@ fn version_of(aws: &std::path::Path, guard: &str) -> Option<String> {
     None
 }
 
+/// The aws CLI's version read from its installation, without running it (`aws --version`
+/// costs 0.3-1 s of Python start-up): the official installer's versioned folder
+/// (`/usr/local/aws-cli/v2/2.x.y/…`), else the `awscli-X.dist-info` folder of the Python
+/// that the script's shebang names (pip, a venv, Debian's `/usr/lib/python3/dist-packages`).
+/// Reads one short line and lists at most a few folders.
+pub fn installed_version(aws: &std::path::Path) -> Option<String> {
+    let real = std::fs::canonicalize(aws).unwrap_or_else(|_| aws.to_path_buf());
+    let parts: Vec<String> = real
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if let Some(i) = parts
+        .windows(2)
+        .position(|w| w[0] == "aws-cli" && w[1] == "v2")
+        && let Some(v) = parts.get(i + 2)
+        && is_version(v)
+    {
+        return Some(v.clone());
+    }
+    let mut head = [0u8; 256];
+    let n = {
+        use std::io::Read;
+        std::fs::File::open(&real).ok()?.read(&mut head).ok()?
+    };
+    let first = String::from_utf8_lossy(&head[..n]);
+    let interp = first
+        .strip_prefix("#!")?
+        .lines()
+        .next()?
+        .split_whitespace()
+        .next()?;
+    let interp = std::path::Path::new(interp);
+    if !interp
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with("python"))
+    {
+        return None;
+    }
+    // <prefix>/bin/python3 → <prefix>/lib/python3.*/site-packages; the script's own prefix
+    // (a venv); Debian's system Python keeps packages in /usr/lib/python3/dist-packages.
+    let mut dirs: Vec<std::path::PathBuf> = Vec::new();
+    for prefix in [
+        interp.parent()?.parent(),
+        real.parent().and_then(|b| b.parent()),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if let Ok(libs) = std::fs::read_dir(prefix.join("lib")) {
+            for l in libs.flatten().take(16) {
+                if l.file_name().to_string_lossy().starts_with("python3") {
+                    dirs.push(l.path().join("site-packages"));
+                    dirs.push(l.path().join("dist-packages"));
+                }
+            }
+        }
+        dirs.push(prefix.join("lib/python3/dist-packages"));
+    }
+    for d in dirs {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some(v) = name
+                .strip_prefix("awscli-")
+                .and_then(|r| r.strip_suffix(".dist-info"))
+                .filter(|v| is_version(v))
+            {
+                return Some(v.to_string());
+            }
+        }
+    }
+    None
+}
+
+fn is_version(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('.').collect();
+    parts.len() >= 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// The aws CLI wrap mode runs (`AWSX_AWS_CLI` or the first `aws` on PATH that is not awsx)
+/// for the JSON report: `{path, version}`, the version read cheaply (null when the
+/// installation does not say it; awsx does not run `aws --version` after a failure).
+pub fn aws_cli_json() -> Option<serde_json::Value> {
+    let p = crate::locate::find_aws(std::env::var_os("AWSX_AWS_CLI")).ok()?;
+    Some(serde_json::json!({
+        "path": p.to_string_lossy(),
+        "version": installed_version(&p),
+    }))
+}
+
 pub fn run(target: Target) -> Result<i32> {
     let mut problems = 0;
     match crate::locate::find_aws(std::env::var_os("AWSX_AWS_CLI")) {
@@ -66,6 +161,14 @@ pub fn run(target: Target) -> Result<i32> {
                     }
                     Some(v) => {
                         println!("ok    aws: {} ({})", p.display(), inert_line(&v));
+                        match installed_version(&p) {
+                            Some(iv) => println!(
+                                "ok    aws CLI version {iv} (read from its installation; the JSON report's aws_cli.version)"
+                            ),
+                            None => println!(
+                                "?     aws CLI version: not readable from its installation (the JSON report's aws_cli.version is null)"
+                            ),
+                        }
                         println!("ok    no loop: {} does not lead back to awsx", p.display());
                     }
                     None => {
@@ -119,4 +222,43 @@ pub fn run(target: Target) -> Result<i32> {
     });
     rt.shutdown_background();
     Ok(if problems == 0 { 0 } else { 1 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_from_installer_folders() {
+        let d = tempfile::tempdir().unwrap();
+        let bin = d.path().join("aws-cli/v2/2.36.7/dist");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::write(bin.join("aws"), b"\x7fELF").unwrap();
+        assert_eq!(
+            installed_version(&bin.join("aws")).as_deref(),
+            Some("2.36.7")
+        );
+    }
+
+    #[test]
+    fn versions_from_the_shebang_python_dist_info() {
+        let d = tempfile::tempdir().unwrap();
+        let venv = d.path().join("venv");
+        std::fs::create_dir_all(venv.join("bin")).unwrap();
+        std::fs::create_dir_all(venv.join("lib/python3.11/site-packages/awscli-2.36.7.dist-info"))
+            .unwrap();
+        let py = venv.join("bin/python3");
+        std::fs::write(&py, b"").unwrap();
+        std::fs::write(
+            venv.join("bin/aws"),
+            format!("#!{}\nimport awscli\n", py.display()),
+        )
+        .unwrap();
+        assert_eq!(
+            installed_version(&venv.join("bin/aws")).as_deref(),
+            Some("2.36.7")
+        );
+        std::fs::write(venv.join("bin/other"), b"#!/bin/sh\necho\n").unwrap();
+        assert_eq!(installed_version(&venv.join("bin/other")), None);
+    }
 }

@@ -168,7 +168,7 @@ pub fn json(f: &Failure, fx: &Findings, advice: &Advice) -> Value {
     if let Some(r) = &fx.role {
         findings.push(json!({"probe": "role", "ok": true, "result": r}));
     }
-    json!({
+    let mut report = json!({
         "schema": SCHEMA_VERSION,
         "category": f.category,
         "error_code": f.error_code,
@@ -186,7 +186,15 @@ pub fn json(f: &Failure, fx: &Findings, advice: &Advice) -> Value {
         "facts": advice.facts,
         "findings": findings,
         "next_steps": advice.next_steps,
-    })
+    });
+    // Wrap mode (the failure has the command line): which aws CLI ran, path and the
+    // version read from its installation (not by running `aws --version`: 0.3-1 s).
+    if f.context.cli_command.is_some()
+        && let Some(cli) = crate::doctor::aws_cli_json()
+    {
+        report["aws_cli"] = cli;
+    }
+    report
 }
 
 /// What the JSON report says about the run itself, beside the diagnosis (schema 1, added

@@ -259,3 +259,46 @@ fn v2_latest_login_session_profile_is_told_to_sign_in_again() {
     assert!(cmds.contains(&"aws login --profile console"), "{cmds:?}");
     assert!(!cmds.iter().any(|c| c.contains("sso")), "{cmds:?}");
 }
+
+/// The JSON report names the aws CLI that ran: its path and its version, read from the
+/// installation (not by running `aws --version` after the failure).
+#[test]
+fn the_report_names_the_aws_cli_that_ran() {
+    let stub = stub(Some(&serde_json::json!({
+        "errors": {"ec2:CreateVpc": {"status": 400, "code": "VpcLimitExceeded",
+                                     "message": "The maximum number of VPCs has been reached."}}
+    })));
+    let home = tempfile::tempdir().unwrap();
+    let want = [("v1", "1.45.11"), ("v2", "2.9.19"), ("v2.36", "2.36.7")];
+    for ((name, cli), (_, version)) in both_clis().into_iter().zip(want) {
+        let args = [
+            "--endpoint-url",
+            stub.url.as_str(),
+            "ec2",
+            "create-vpc",
+            "--cidr-block",
+            "10.0.0.0/16",
+        ];
+        let (direct, wrapped) = pair(&cli, home.path(), &args, &[("AWSX_DIAGNOSE", "offline")]);
+        let r = report_after(&direct, &wrapped);
+        assert_eq!(r["aws_cli"]["path"], cli.to_str().unwrap(), "{name}: {r:#}");
+        assert_eq!(r["aws_cli"]["version"], version, "{name}");
+        let schema: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(root().join("schema/report.schema.json")).unwrap(),
+        )
+        .unwrap();
+        let v = jsonschema::validator_for(&schema).unwrap();
+        let errors: Vec<String> = v.iter_errors(&r).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+    }
+    // `awsx explain` ran no aws: no aws_cli.
+    let f = home.path().join("err.txt");
+    std::fs::write(&f, "\naws: [ERROR]: An error occurred (VpcLimitExceeded) when calling the CreateVpc operation: x\n").unwrap();
+    let out = run(awsx(
+        &aws_v1(),
+        home.path(),
+        &["explain", "--offline", "--json", f.to_str().unwrap()],
+    ));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(r.get("aws_cli").is_none(), "{r:#}");
+}
