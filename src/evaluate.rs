@@ -729,9 +729,7 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
             missing_allow.push(Layer::Scp);
         }
         if core == Tri::No {
-            if needs_delegation && id.allow == Tri::Yes {
-                missing_allow.push(resource_layer);
-            } else if same == Tri::No && id.allow == Tri::Yes {
+            if (needs_delegation || same == Tri::No) && id.allow == Tri::Yes {
                 missing_allow.push(resource_layer);
             } else if same == Tri::No && res.allow != Tri::No {
                 missing_allow.push(Layer::Identity);
@@ -783,5 +781,330 @@ pub fn evaluate(set: &PolicySet, req: &Request) -> Evaluation {
         missing_allow,
         layers,
         notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
+    const SESSION: &str = "arn:aws:sts::111122223333:assumed-role/deployer/ci";
+    const ROLE: &str = "arn:aws:iam::111122223333:role/deployer";
+    const BOB: &str = "arn:aws:iam::444455556666:user/bob";
+    const OBJECT: &str = "arn:aws:s3:::team-bucket/a.txt";
+    const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/k1";
+    const TARGET: &str = "arn:aws:iam::111122223333:role/target";
+
+    fn doc(statements: Value) -> Value {
+        json!({"Version": "2012-10-17", "Statement": statements})
+    }
+    fn allow(action: &str) -> NamedPolicy {
+        NamedPolicy::new(
+            "arn:aws:iam::111122223333:policy/p",
+            doc(json!([{"Effect": "Allow", "Action": action, "Resource": "*"}])),
+        )
+    }
+    fn grant_to(principal: Value, action: &str) -> NamedPolicy {
+        NamedPolicy::new(
+            "bucket policy",
+            doc(
+                json!([{"Sid": "Grant", "Effect": "Allow", "Principal": principal, "Action": action, "Resource": "*"}]),
+            ),
+        )
+    }
+    fn run(set: &PolicySet, principal: &str, action: &str, resource: &str) -> Evaluation {
+        let ctx = BTreeMap::new();
+        evaluate(
+            set,
+            &Request {
+                principal,
+                action,
+                resource,
+                resource_account: Some("111122223333"),
+                context: &ctx,
+            },
+        )
+    }
+    fn base() -> PolicySet {
+        PolicySet {
+            scps: Some(Vec::new()),
+            rcps: Some(Vec::new()),
+            ..Default::default()
+        }
+    }
+
+    // "Policy evaluation logic": an explicit deny in any policy overrides any allow.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+    #[test]
+    fn explicit_deny_anywhere_wins() {
+        let mut set = base();
+        set.identity = vec![allow("s3:*")];
+        set.resource_policy = Some(NamedPolicy::new(
+            "bucket policy",
+            doc(
+                json!([{"Sid": "NoDeletes", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}]),
+            ),
+        ));
+        let ev = run(&set, ALICE, "s3:GetObject", OBJECT);
+        assert_eq!(ev.decision, Decision::ExplicitDeny);
+        let (layer, by) = ev.deciding.expect("deciding statement");
+        assert_eq!(layer, Layer::Resource);
+        assert_eq!(by.sid.as_deref(), Some("NoDeletes"));
+    }
+
+    // Same page: no allow anywhere is an implicit deny, and the identity layer says so.
+    #[test]
+    fn nothing_allows_is_implicit() {
+        let ev = run(&base(), ALICE, "s3:GetObject", OBJECT);
+        assert_eq!(ev.decision, Decision::ImplicitDeny);
+        assert_eq!(ev.missing_allow, vec![Layer::Identity]);
+    }
+
+    // Organizations User Guide, "SCP evaluation": every level from the root to the account
+    // must allow; an allow at the root alone is not enough.
+    // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html
+    #[test]
+    fn scp_every_level_must_allow() {
+        let mut set = base();
+        set.identity = vec![allow("*")];
+        set.scps = Some(vec![vec![allow("*")], vec![allow("ec2:*")]]);
+        let ev = run(&set, ALICE, "s3:GetObject", OBJECT);
+        assert_eq!(ev.decision, Decision::ImplicitDeny);
+        assert_eq!(ev.missing_allow, vec![Layer::Scp]);
+        assert!(ev.layers.iter().any(|l| l.layer == Layer::Scp
+            && l.level == Some(1)
+            && l.verdict == LayerVerdict::NoStatementAllows));
+        set.scps = Some(vec![vec![allow("*")], vec![allow("s3:Get*")]]);
+        assert_eq!(
+            run(&set, ALICE, "s3:GetObject", OBJECT).decision,
+            Decision::Allowed
+        );
+        // Not readable: the decision is open when everything else allows.
+        set.scps = None;
+        assert_eq!(
+            run(&set, ALICE, "s3:GetObject", OBJECT).decision,
+            Decision::Unknown
+        );
+        // "SCPs don't affect service-linked roles" and the management account.
+        set.scps = Some(vec![vec![allow("ec2:*")]]);
+        set.principal_in_management_account = true;
+        assert_eq!(
+            run(&set, ALICE, "s3:GetObject", OBJECT).decision,
+            Decision::Allowed
+        );
+        set.principal_in_management_account = false;
+        let slr =
+            "arn:aws:iam::111122223333:role/aws-service-role/s3.amazonaws.com/AWSServiceRoleForS3";
+        assert_eq!(
+            run(&set, slr, "s3:GetObject", OBJECT).decision,
+            Decision::Allowed
+        );
+    }
+
+    // "Cross-account policy evaluation logic": both sides must allow.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+    #[test]
+    fn cross_account_needs_both() {
+        let mut set = base();
+        set.resource_policy = Some(grant_to(json!({"AWS": BOB}), "s3:GetObject"));
+        assert_eq!(
+            run(&set, BOB, "s3:GetObject", OBJECT).decision,
+            Decision::ImplicitDeny
+        );
+        set.identity = vec![allow("s3:GetObject")];
+        assert_eq!(
+            run(&set, BOB, "s3:GetObject", OBJECT).decision,
+            Decision::Allowed
+        );
+        set.resource_policy = None;
+        let ev = run(&set, BOB, "s3:GetObject", OBJECT);
+        assert_eq!(ev.decision, Decision::ImplicitDeny);
+        assert_eq!(ev.missing_allow, vec![Layer::Resource]);
+    }
+
+    // "Policy evaluation logic", same account: a resource policy naming the principal grants
+    // by itself; one naming only the account needs an identity policy too.
+    #[test]
+    fn same_account_resource_policy() {
+        let mut set = base();
+        set.resource_policy = Some(grant_to(json!({"AWS": ALICE}), "s3:GetObject"));
+        let ev = run(&set, ALICE, "s3:GetObject", OBJECT);
+        assert_eq!(ev.decision, Decision::Allowed);
+        assert_eq!(ev.deciding.unwrap().0, Layer::Resource);
+        set.resource_policy = Some(grant_to(json!({"AWS": "111122223333"}), "s3:GetObject"));
+        assert_eq!(
+            run(&set, ALICE, "s3:GetObject", OBJECT).decision,
+            Decision::ImplicitDeny
+        );
+    }
+
+    // "Permissions boundaries for IAM entities", resource-based policies: a same-account grant
+    // to the user (or the session ARN) is not limited by the boundary; one to the role ARN
+    // of a session is.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
+    #[test]
+    fn boundary_and_resource_grants() {
+        let mut set = base();
+        set.boundary = Some(allow("ec2:*"));
+        set.identity = vec![allow("s3:*")];
+        let ev = run(&set, ALICE, "s3:GetObject", OBJECT);
+        assert_eq!(ev.decision, Decision::ImplicitDeny);
+        assert_eq!(ev.missing_allow, vec![Layer::Boundary]);
+        set.resource_policy = Some(grant_to(json!({"AWS": ALICE}), "s3:GetObject"));
+        assert_eq!(
+            run(&set, ALICE, "s3:GetObject", OBJECT).decision,
+            Decision::Allowed
+        );
+        set.resource_policy = Some(grant_to(json!({"AWS": ROLE}), "s3:GetObject"));
+        assert_eq!(
+            run(&set, SESSION, "s3:GetObject", OBJECT).decision,
+            Decision::ImplicitDeny
+        );
+        set.resource_policy = Some(grant_to(json!({"AWS": SESSION}), "s3:GetObject"));
+        assert_eq!(
+            run(&set, SESSION, "s3:GetObject", OBJECT).decision,
+            Decision::Allowed
+        );
+    }
+
+    // "Policy evaluation logic" / NotPrincipal: a Deny with NotPrincipal always denies a
+    // principal that has a permissions boundary, even one it lists.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+    #[test]
+    fn not_principal_deny_and_boundary() {
+        let mut set = base();
+        set.identity = vec![allow("s3:*")];
+        set.resource_policy = Some(NamedPolicy::new(
+            "bucket policy",
+            doc(
+                json!([{"Effect": "Deny", "NotPrincipal": {"AWS": ["arn:aws:iam::111122223333:root", ALICE]}, "Action": "s3:*", "Resource": "*"}]),
+            ),
+        ));
+        assert_eq!(
+            run(&set, ALICE, "s3:GetObject", OBJECT).decision,
+            Decision::Allowed
+        );
+        set.boundary = Some(allow("s3:*"));
+        assert_eq!(
+            run(&set, ALICE, "s3:GetObject", OBJECT).decision,
+            Decision::ExplicitDeny
+        );
+    }
+
+    // AWS KMS Developer Guide, "Key policies": IAM policies count only when the key policy
+    // delegates to the account (the default "Enable IAM User Permissions" statement).
+    // https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html
+    #[test]
+    fn kms_key_policy_must_delegate() {
+        let mut set = base();
+        set.identity = vec![allow("kms:Decrypt")];
+        set.resource_policy = Some(grant_to(
+            json!({"AWS": "arn:aws:iam::111122223333:user/admin"}),
+            "kms:*",
+        ));
+        let ev = run(&set, ALICE, "kms:Decrypt", KEY);
+        assert_eq!(ev.decision, Decision::ImplicitDeny);
+        assert_eq!(ev.missing_allow, vec![Layer::Resource]);
+        set.resource_policy = Some(grant_to(
+            json!({"AWS": "arn:aws:iam::111122223333:root"}),
+            "kms:*",
+        ));
+        assert_eq!(
+            run(&set, ALICE, "kms:Decrypt", KEY).decision,
+            Decision::Allowed
+        );
+    }
+
+    // IAM User Guide, "Roles terms and concepts" / trust policy: the trust policy must allow
+    // sts:AssumeRole; naming only the account needs the caller's identity policy too.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html
+    #[test]
+    fn role_trust() {
+        let trust = |p: Value| {
+            NamedPolicy::new(
+                TARGET,
+                doc(json!([{"Effect": "Allow", "Principal": p, "Action": "sts:AssumeRole"}])),
+            )
+        };
+        let mut set = base();
+        set.resource_policy = Some(trust(json!({"AWS": ALICE})));
+        let ev = run(&set, ALICE, "sts:AssumeRole", TARGET);
+        assert_eq!(ev.decision, Decision::Allowed);
+        assert_eq!(ev.deciding.unwrap().0, Layer::Trust);
+        set.resource_policy = Some(trust(json!({"AWS": "111122223333"})));
+        assert_eq!(
+            run(&set, ALICE, "sts:AssumeRole", TARGET).decision,
+            Decision::ImplicitDeny
+        );
+        set.identity = vec![allow("sts:AssumeRole")];
+        assert_eq!(
+            run(&set, ALICE, "sts:AssumeRole", TARGET).decision,
+            Decision::Allowed
+        );
+        set.resource_policy = Some(trust(json!({"Service": "ec2.amazonaws.com"})));
+        assert_eq!(
+            run(&set, ALICE, "sts:AssumeRole", TARGET).decision,
+            Decision::ImplicitDeny
+        );
+    }
+
+    // Session policies cannot be read back: an otherwise allowed request stays open.
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_session
+    #[test]
+    fn session_policy_is_unknown() {
+        let mut set = base();
+        set.identity = vec![allow("s3:*")];
+        set.session_policy_present = true;
+        let ev = run(&set, SESSION, "s3:GetObject", OBJECT);
+        assert_eq!(ev.decision, Decision::Unknown);
+        assert!(
+            ev.layers
+                .iter()
+                .any(|l| l.layer == Layer::Session && l.verdict == LayerVerdict::NotReadable)
+        );
+    }
+
+    // An unknown condition key leaves the layer open and names the key; the deciding Deny
+    // reports the condition values that matched.
+    #[test]
+    fn conditions_unknown_and_matched() {
+        let mut set = base();
+        set.identity = vec![allow("s3:*")];
+        set.resource_policy = Some(NamedPolicy::new(
+            "bucket policy",
+            doc(
+                json!([{"Sid": "TLS", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]),
+            ),
+        ));
+        let ev = run(&set, ALICE, "s3:GetObject", OBJECT);
+        assert_eq!(ev.decision, Decision::Unknown);
+        assert!(ev.layers.iter().any(|l| l.verdict
+            == LayerVerdict::DependsOn {
+                keys: vec!["aws:SecureTransport".into()]
+            }));
+        let ctx = BTreeMap::from([("aws:SecureTransport".to_string(), vec!["false".to_string()])]);
+        let ev = evaluate(
+            &set,
+            &Request {
+                principal: ALICE,
+                action: "s3:GetObject",
+                resource: OBJECT,
+                resource_account: Some("111122223333"),
+                context: &ctx,
+            },
+        );
+        assert_eq!(ev.decision, Decision::ExplicitDeny);
+        let (_, by) = ev.deciding.unwrap();
+        assert_eq!(
+            by.matched_conditions,
+            vec![(
+                "aws:SecureTransport".to_string(),
+                vec!["false".to_string()],
+                vec!["false".to_string()]
+            )]
+        );
     }
 }

@@ -3834,6 +3834,55 @@ mod tests {
         );
     }
 
+    #[test]
+    fn variables_need_version_2012_and_escapes_are_literal() {
+        // reference_policies_variables.html: variables are substituted only under
+        // "Version": "2012-10-17"; ${*} is a literal asterisk, not a wildcard.
+        let object = Some("arn:aws:s3:::b/home/alice/x");
+        for (version, want) in [
+            ("2012-10-17", Verdict::Allowed),
+            ("2008-10-17", Verdict::NoAllow),
+        ] {
+            run(
+                "reference_policies_variables.html",
+                &format!(
+                    r#"{{"Version":"{version}","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/home/${{aws:username}}/*"}}]}}"#
+                ),
+                &[case(
+                    "version",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    object,
+                    NONE,
+                    want,
+                )],
+            );
+        }
+        run(
+            "reference_policies_variables.html",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*",
+                "Condition":{"StringLike":{"aws:PrincipalTag/team":"a${*}"}}}]}"#,
+            &[
+                case(
+                    "literal star",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    object,
+                    &[("aws:PrincipalTag/team", &["a*"])],
+                    Verdict::Allowed,
+                ),
+                case(
+                    "not a wildcard",
+                    Some(ALICE),
+                    "s3:GetObject",
+                    object,
+                    &[("aws:PrincipalTag/team", &["ab"])],
+                    Verdict::NoAllow,
+                ),
+            ],
+        );
+    }
+
     // -- explanations -------------------------------------------------------------
 
     #[test]
