@@ -366,6 +366,8 @@ pub(super) fn authorization(b: &mut Builder) -> String {
         && a.action.is_some()
         && fx.simulation.is_none()
         && decision != Decision::ExplicitDeny
+        // Simulation does not evaluate trust policies: no help for a trust failure.
+        && f.category != Category::Trust
         && let Some(p) = principal
             .as_deref()
             .filter(|p| crate::grant::arn_problem(p).is_none())

@@ -207,7 +207,7 @@ pub(super) fn connectivity(b: &mut Builder) -> String {
             "Could not connect to the proxy".into()
         }
         Some("timeout") => {
-            b.step("The endpoint did not answer in time; check the network path (VPC endpoints, security groups, proxy) and the region:", None);
+            b.step("The endpoint did not answer in time; check the network path (VPC endpoints, security groups, proxy) and the region.", None);
             b.step(
                 "Raise the CLI's timeouts if the call is slow by nature: add --cli-read-timeout 120 --cli-connect-timeout 30 to the command.",
                 None,

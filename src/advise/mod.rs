@@ -278,8 +278,12 @@ mod tests {
 
     #[test]
     fn desired_is_above_usage_and_tidy() {
-        assert_eq!(desired_value(Some(32.0), Some(30.0)), Some(65.0));
+        assert_eq!(desired_value(Some(32.0), Some(30.0)), Some(64.0));
         assert_eq!(desired_value(Some(5.0), None), Some(10.0));
+        assert_eq!(desired_value(Some(8.0), Some(8.0)), Some(16.0));
+        assert_eq!(desired_value(Some(1234.0), None), Some(2500.0));
+        assert_eq!(desired_value(Some(130.0), Some(10.0)), Some(260.0));
+        assert_eq!(desired_value(Some(0.0), Some(0.0)), Some(1.0));
         assert_eq!(desired_value(None, None), None);
     }
 

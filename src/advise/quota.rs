@@ -217,17 +217,12 @@ pub(super) fn quota(b: &mut Builder) -> String {
 /// A reasoned increase: enough for usage plus the failed request's kind of growth (double,
 /// rounded up to a tidy number).
 pub fn desired_value(applied: Option<f64>, usage: Option<f64>) -> Option<f64> {
+    // One rule: double the limit (at least one more than usage), rounded up to two
+    // significant digits: 32 → 64, 8 → 16, 130 → 260, 1234 → 2500. Exact below 100, so the
+    // powers of two that quotas come in stay themselves.
     let base = applied.or(usage)?.max(usage.unwrap_or(0.0));
     let target = (base * 2.0).max(base + 1.0);
-    let step = if target <= 10.0 {
-        1.0
-    } else if target <= 100.0 {
-        5.0
-    } else if target <= 1000.0 {
-        50.0
-    } else {
-        500.0
-    };
+    let step = 10f64.powi((target.log10().floor() as i32 - 1).max(0));
     Some((target / step).ceil() * step)
 }
 
