@@ -42,6 +42,7 @@ fn evidence_tag(e: Evidence) -> &'static str {
         Evidence::Simulated => "simulated",
         Evidence::Fetched => "fetched",
         Evidence::Inferred => "inferred",
+        Evidence::Evaluated => "evaluated",
         Evidence::Note => "note",
     }
 }

@@ -339,3 +339,139 @@ fn a_pasted_trust_fix_keeps_every_principal_the_role_trusted() {
         "the caller is not trusted: {all}"
     );
 }
+
+/// awsx reads the denied user's own documents (inline, attached, its group's) from IAM and
+/// evaluates the request itself: the layer and the deciding statement are named even where
+/// simulation is not available (moto has none).
+#[test]
+fn the_deciding_statement_is_named_from_the_documents() {
+    let moto = moto();
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(home.join(".aws")).unwrap();
+    let cli = aws_v1();
+    let (admin_id, admin_secret) = user_with_keys(&cli, &home, &moto, "admin");
+    setup(
+        &cli,
+        &home,
+        &moto,
+        &[
+            "iam",
+            "put-user-policy",
+            "--user-name",
+            "admin",
+            "--policy-name",
+            "all",
+            "--policy-document",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        ],
+    );
+    let (id, secret) = user_with_keys(&cli, &home, &moto, "dev");
+    setup(
+        &cli,
+        &home,
+        &moto,
+        &["iam", "create-group", "--group-name", "ops"],
+    );
+    setup(
+        &cli,
+        &home,
+        &moto,
+        &[
+            "iam",
+            "add-user-to-group",
+            "--group-name",
+            "ops",
+            "--user-name",
+            "dev",
+        ],
+    );
+    // The group allows IAM reads but denies listing users; the user's own policy allows S3.
+    setup(
+        &cli,
+        &home,
+        &moto,
+        &[
+            "iam",
+            "put-group-policy",
+            "--group-name",
+            "ops",
+            "--policy-name",
+            "ops-reads",
+            "--policy-document",
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"IamReads","Effect":"Allow","Action":"iam:List*","Resource":"*"},{"Sid":"NoUserListing","Effect":"Deny","Action":"iam:ListUsers","Resource":"*"}]}"#,
+        ],
+    );
+    let managed = setup(
+        &cli,
+        &home,
+        &moto,
+        &[
+            "iam",
+            "create-policy",
+            "--policy-name",
+            "s3-read",
+            "--policy-document",
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"S3Read","Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
+        ],
+    );
+    let arn = managed["Policy"]["Arn"].as_str().unwrap().to_string();
+    setup(
+        &cli,
+        &home,
+        &moto,
+        &[
+            "iam",
+            "attach-user-policy",
+            "--user-name",
+            "dev",
+            "--policy-arn",
+            &arn,
+        ],
+    );
+    std::fs::write(
+        home.join(".aws/credentials"),
+        format!("[admin]\naws_access_key_id = {admin_id}\naws_secret_access_key = {admin_secret}\n[dev]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n"),
+    )
+    .unwrap();
+    enforce(&moto);
+    let run_denied = |args: &[&str]| -> Value {
+        let mut full = vec!["--endpoint-url", moto.url.as_str(), "--profile", "dev"];
+        full.extend_from_slice(args);
+        let mut d = aws(&cli, &home, &full);
+        let mut w = awsx(&cli, &home, &full);
+        w.env("AWSX_REPORT", "json")
+            .env("AWSX_DIAGNOSE_PROFILE", "admin");
+        let d = run(&mut d);
+        let w = run(&mut w);
+        assert_ne!(d.status.code(), Some(0));
+        report_of(&w, &d.stderr)
+    };
+    // An explicit Deny in the group's inline policy: named, with its policy.
+    let r = run_denied(&["iam", "list-users"]);
+    let facts = r["facts"].to_string();
+    assert!(
+        facts
+            .contains("identity policies: denies: Sid NoUserListing in group/ops inline ops-reads"),
+        "{facts}"
+    );
+    assert_eq!(r["authorization"]["decision"], "explicit-deny", "{r:#}");
+    assert_eq!(r["authorization"]["policy_layer"], "identity", "{r:#}");
+    assert!(
+        r["next_steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["grant"].is_null()),
+        "{r:#}"
+    );
+    // Nothing allows ec2:DescribeVpcs: an implicit deny in the identity layer, evaluated.
+    let r = run_denied(&["ec2", "describe-vpcs"]);
+    let facts = r["facts"].to_string();
+    assert!(
+        facts.contains("identity policies: no statement allows it"),
+        "{facts}"
+    );
+    assert_eq!(r["authorization"]["policy_layer"], "identity", "{r:#}");
+    assert!(facts.contains("\"evidence\":\"evaluated\""), "{facts}");
+}

@@ -122,6 +122,20 @@ pub(super) fn authorization(b: &mut Builder) -> String {
         decision = Decision::ExplicitDeny;
         layer_evidence = Evidence::Fetched;
     }
+    // awsx's own reading of the documents: one line per layer, and the layer when neither
+    // the text nor the simulation named it.
+    if let (Some(act), Some(p)) = (action.as_deref(), principal.as_deref())
+        && p.starts_with("arn:")
+        && let Some((d, l)) = super::layers::evaluated(b, act, resource.as_deref(), p)
+        && layer == Layer::Unknown
+        && l != Layer::Unknown
+    {
+        layer = l;
+        if decision == Decision::Unknown {
+            decision = d;
+        }
+        layer_evidence = Evidence::Evaluated;
+    }
     let mut decision_evidence = if fx.decoded.is_some() {
         Evidence::Decoded
     } else {

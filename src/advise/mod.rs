@@ -32,6 +32,8 @@ pub enum Evidence {
     Simulated,
     Fetched,
     Inferred,
+    /// awsx's own evaluation of the policy documents it read.
+    Evaluated,
     /// Not a fact about the failure: what awsx could not look up, and why.
     Note,
 }
@@ -233,6 +235,7 @@ pub fn merge(f: &Failure, fx: &Findings) -> Failure {
 
 mod authorization;
 mod capacity;
+mod layers;
 mod local;
 mod quota;
 mod resources;
