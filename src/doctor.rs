@@ -219,6 +219,38 @@ pub fn run(target: Target) -> Result<i32> {
                 }
             }
         }
+        // Groups of actions a look-up needs together: one line per group, from the list the
+        // look-up declares next to its code (so doctor cannot fall behind it).
+        let groups: [(&str, &[&str]); 1] = [(
+            "read the denied principal's own policies (awsx's evaluation of every layer)",
+            &probe::policies::ACTIONS,
+        )];
+        for (what, actions) in groups {
+            let sims = futures_util::future::join_all(
+                actions
+                    .iter()
+                    .map(|a| probe::iam::simulate(&s, &src, a, None, &[])),
+            )
+            .await;
+            let mut missing = Vec::new();
+            let mut unknown = None;
+            for (a, (sim, rec)) in actions.iter().zip(sims) {
+                match sim {
+                    Some(sim) if sim.decision == "allowed" => {}
+                    Some(_) => missing.push(*a),
+                    None => unknown = Some(rec.summary),
+                }
+            }
+            match (missing.is_empty(), unknown) {
+                (true, None) => println!("ok    {} actions: awsx can {what}", actions.len()),
+                (true, Some(why)) => println!("?     {} actions: cannot tell ({})", actions.len(), inert_line(&why)),
+                (false, _) => {
+                    problems += 1;
+                    println!("MISS  {}: awsx cannot {what}", missing.join(", "));
+                    println!("      fix: allow them for {}, or set AWSX_DIAGNOSE_PROFILE to a profile that has them", inert_line(&src));
+                }
+            }
+        }
     });
     rt.shutdown_background();
     Ok(if problems == 0 { 0 } else { 1 })

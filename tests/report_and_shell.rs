@@ -225,6 +225,16 @@ fn doctor_reports_identity_and_missing_diagnosis_permissions() {
         "{report}"
     );
     assert!(report.contains("AWSX_DIAGNOSE_PROFILE"), "{report}");
+    // The policy-reading look-up's own action list, as one line naming what is missing.
+    assert!(
+        report.contains("MISS  iam:ListUserPolicies, iam:GetUserPolicy"),
+        "{report}"
+    );
+    assert!(
+        report
+            .contains("iam:GetPolicyVersion: awsx cannot read the denied principal's own policies"),
+        "{report}"
+    );
 }
 
 #[test]
