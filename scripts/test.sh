@@ -32,7 +32,13 @@ fi
 # (tests/common/mod.rs aws_v2_latest).
 AWSCLI_V2_LATEST=2.36.7
 V2_VENV=target/awscli-v$AWSCLI_V2_LATEST
-V2_BUNDLE=../shared/vendor/awscli-v2
+# The bundle sits beside the project (../shared); a clone elsewhere finds it at the
+# workplace's fixed path, or where AWSX_V2_BUNDLE says.
+V2_BUNDLE=${AWSX_V2_BUNDLE:-}
+for d in ../shared/vendor/awscli-v2 /work/shared/vendor/awscli-v2; do
+  [ -z "$V2_BUNDLE" ] && [ -d "$d" ] && V2_BUNDLE=$d
+done
+V2_BUNDLE=${V2_BUNDLE:-../shared/vendor/awscli-v2}
 if ! "$V2_VENV/bin/aws" --version 2>/dev/null | grep -q "^aws-cli/$AWSCLI_V2_LATEST "; then
   echo "== install aws v$AWSCLI_V2_LATEST from $V2_BUNDLE into $V2_VENV"
   rm -rf "$V2_VENV"

@@ -4,8 +4,8 @@
 pub mod advise;
 pub mod capture;
 pub mod classify;
-pub mod command;
 pub mod cli;
+pub mod command;
 pub mod config;
 pub mod diagnose;
 pub mod doctor;
