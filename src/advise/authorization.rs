@@ -403,7 +403,7 @@ pub(super) fn authorization(b: &mut Builder) -> String {
     let subject = principal
         .as_deref()
         .map(short_principal)
-        .unwrap_or_else(|| "The caller".into());
+        .unwrap_or_else(|| "the caller".into());
     let what = action.unwrap_or_else(|| f.error_code.clone().unwrap_or_else(|| "this call".into()));
     let on = resource.map(|r| format!(" on {r}")).unwrap_or_default();
     let why = match (decision, layer) {

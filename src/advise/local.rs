@@ -268,6 +268,16 @@ pub(super) fn validation(b: &mut Builder) -> String {
     if f.error_code.as_deref() == Some("DryRunOperation") {
         return "Dry run: the request would have succeeded".into();
     }
+    let client_side = f.message.as_deref().is_some_and(|m| {
+        m.starts_with("Parameter validation failed") || m.contains("Invalid type for parameter")
+    });
+    if client_side {
+        // botocore refused the parameters before sending: the service never saw the call.
+        return format!(
+            "Invalid parameters{}: the aws CLI refused them before sending the request",
+            op.map(|o| format!(" for {o}")).unwrap_or_default()
+        );
+    }
     format!(
         "Invalid request{}: the service rejected a parameter",
         op.map(|o| format!(" to {o}")).unwrap_or_default()

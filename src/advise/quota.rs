@@ -25,14 +25,14 @@ pub(super) fn quota(b: &mut Builder) -> String {
             ),
             None => b.step("A limit was hit but awsx does not know which service or Service Quotas code it is: `aws service-quotas list-services` lists the service codes.", None),
         }
-        return format!(
-            "Limit reached: {}",
-            if msg.is_empty() {
-                f.error_code.clone().unwrap_or_default()
-            } else {
-                msg
-            }
-        );
+        let what = if !msg.is_empty() {
+            msg
+        } else {
+            f.error_code
+                .clone()
+                .unwrap_or_else(|| "the text names no error code or limit".into())
+        };
+        return format!("Limit reached: {what}");
     };
     let known = crate::knowledge::quotas::by_code(&q.service_code, &q.quota_code);
     // Global quotas (IAM, S3 buckets) are viewed and raised in their home region only.
