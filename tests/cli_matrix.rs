@@ -10,14 +10,13 @@ fn version_line(cli: &std::path::Path) -> String {
     let out = run(aws(cli, home.path(), &["--version"]));
     assert!(out.status.success(), "{}: {:?}", cli.display(), out);
     // v1 printed its version on stderr in old releases; take whichever stream has it.
-    let text = String::from_utf8_lossy(if out.stdout.is_empty() {
+    String::from_utf8_lossy(if out.stdout.is_empty() {
         &out.stderr
     } else {
         &out.stdout
     })
     .trim()
-    .to_string();
-    text
+    .to_string()
 }
 
 #[test]
@@ -72,6 +71,15 @@ fn pair(
     (run(d), run(w))
 }
 
+/// (name, aws arguments, environment, HOME, a piece of the shape aws printed)
+type Case<'a> = (
+    &'a str,
+    Vec<&'a str>,
+    Vec<(&'a str, &'a str)>,
+    &'a std::path::Path,
+    &'a str,
+);
+
 /// 2.36's structured error output (`--cli-error-format`, `AWS_CLI_ERROR_FORMAT`,
 /// `cli_error_format` in the profile) prints only {Code, Message}: awsx still names the
 /// operation (from the command line), the quota, and leaves aws's bytes alone.
@@ -101,7 +109,7 @@ fn v2_latest_error_formats_are_diagnosed_with_the_operation_from_the_command_lin
     let with = |extra: &[&'static str]| -> Vec<&str> {
         base.iter().copied().chain(extra.iter().copied()).collect()
     };
-    let cases: Vec<(&str, Vec<&str>, Vec<(&str, &str)>, &std::path::Path, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "enhanced",
             with(&[]),
