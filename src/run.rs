@@ -249,6 +249,10 @@ pub fn run(
             Ok(())
         })
         .start();
+    // duct's builders take `&self`: `expr` still owns the pipe's write end. Dropped here, or
+    // EOF would never come from aws's side alone and every command would wait out the
+    // quiet period after aws exits (a 500 ms regression, measured with /bin/true).
+    drop(expr);
     let handle = match started {
         Ok(h) => h,
         Err(e) => {

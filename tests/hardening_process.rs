@@ -431,3 +431,33 @@ fn own_commands_end_quietly_on_a_closed_pipe() {
         );
     }
 }
+
+/// While aws runs, only aws may hold the write end of its stderr pipe: if awsx kept a copy,
+/// EOF would never come from aws's exit, and every command (even a success) would wait out
+/// the tee's quiet period (a 500 ms regression once). The fake aws looks at awsx's fds.
+#[test]
+fn awsx_holds_no_write_end_of_the_stderr_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let aws = script(
+        dir.path(),
+        "aws",
+        r#"me=$(readlink /proc/self/fd/2)
+n=0
+for fd in /proc/$PPID/fd/*; do
+  [ "$(readlink "$fd")" = "$me" ] || continue
+  flags=$(awk '/^flags/ {print $2}' /proc/$PPID/fdinfo/${fd##*/})
+  # O_WRONLY is the low bit of the octal flags.
+  case "$flags" in *1) n=$((n+1));; esac
+done
+echo "writers=$n"
+"#,
+    );
+    let home = tempfile::tempdir().unwrap();
+    let out = run(awsx(&aws, home.path(), &["x"]));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "writers=0",
+        "{}",
+        text(&out.stderr)
+    );
+}
