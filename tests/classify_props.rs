@@ -57,21 +57,19 @@ fn explain_on_bad_input() {
     let out = explain(b"  \n", &[]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
-    // Binary garbage: a clear result, nothing invented.
+    // Binary garbage: refused in one line, non-zero, nothing invented (issue 16 item 6).
     let garbage: Vec<u8> = (0..100_000u32)
         .map(|i| (i.wrapping_mul(2654435761) >> 7) as u8)
         .collect();
     let out = explain(&garbage, &["--json"]);
     assert_eq!(
         out.status.code(),
-        Some(0),
+        Some(1),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["category"], "other");
-    assert!(v["authorization"].is_null());
-    assert!(v["quota"].is_null());
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+    assert!(out.stdout.is_empty());
     // A 50 MB log with the error at the end: found.
     let mut log =
         "2026-11-30T10:00:00Z INFO step ok: nothing to see here, just a long CI log line\n"
