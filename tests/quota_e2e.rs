@@ -197,7 +197,7 @@ fn vcpu_limit_names_the_p_quota_with_values_usage_and_increase() {
     ] {
         let calls: Vec<_> = sq.iter().filter(|r| r["operation"] == op).collect();
         // Two awsx runs per CLI.
-        assert_eq!(calls.len(), 4, "{op}: {sq:#?}");
+        assert_eq!(calls.len(), 2 * both_clis().len(), "{op}: {sq:#?}");
         for c in calls {
             assert_eq!(c["params"]["ServiceCode"], "ec2");
             assert_eq!(c["params"]["QuotaCode"], "L-417A185B");
@@ -205,7 +205,7 @@ fn vcpu_limit_names_the_p_quota_with_values_usage_and_increase() {
         }
     }
     let cw = ops(&stub, "cloudwatch");
-    assert_eq!(cw.len(), 4, "{cw:#?}");
+    assert_eq!(cw.len(), 2 * both_clis().len(), "{cw:#?}");
     for c in &cw {
         assert_eq!(c["operation"], "GetMetricData");
         assert_eq!(c["protocol"], "cbor");
