@@ -2,3 +2,4 @@
 
 pub mod iam_reference;
 pub mod quotas;
+pub mod service_models;
