@@ -7,9 +7,13 @@ use anyhow::Result;
 
 use crate::advise::{Advice, advise};
 use crate::classify::classify;
-use crate::failure::{Category, Cause, Failure};
-use crate::findings::{Findings, ProbeRecord};
+use crate::failure::{Category, Failure};
+use crate::findings::{
+    BucketFacts, Caller, Findings, IdentityPolicies, KeyFacts, ProbeRecord, QuotaValues, RoleInfo,
+    Simulation,
+};
 use crate::invocation::Invocation;
+use crate::plan::{Lookup, Round, plan, settle};
 use crate::probe::{self, Target};
 use crate::report;
 
@@ -143,7 +147,7 @@ fn write_outcome_record(ok: bool, exit_code: i32, args: &[std::ffi::OsString], n
 /// (else the command's or the text's), the account of the principal that failed (the
 /// caller's when it made the call), the profile.
 fn run_facts(f: &Failure, fx: &Findings) -> report::RunFacts {
-    let merged = crate::advise::merge(f, fx);
+    let merged = settle(f, fx).failure;
     let principal = merged
         .authorization
         .as_ref()
@@ -167,14 +171,7 @@ fn run_facts(f: &Failure, fx: &Findings) -> report::RunFacts {
     }
 }
 
-/// Whether asking AWS can add anything to what the text says.
-pub fn worth_probing(f: &Failure) -> bool {
-    match f.category {
-        Category::Authorization | Category::Trust => true,
-        Category::Quota => f.quota.as_ref().is_some_and(|q| q.managed),
-        _ => false,
-    }
-}
+pub use crate::plan::worth_probing;
 
 /// Runs the probes on a current-thread runtime with a progress line on a terminal.
 /// `made_by_caller`: the look-ups' identity made the failed call (wrap mode). For an
@@ -228,7 +225,8 @@ fn failed(probe: &str, summary: &str) -> ProbeRecord {
     }
 }
 
-/// Plans and runs every probe that applies, concurrently, under `deadline`.
+/// Runs the plan's rounds under `deadline`: each round's look-ups concurrently, each round
+/// planned from what the earlier ones found.
 pub async fn probe_all(
     f: &Failure,
     target: &Target,
@@ -252,206 +250,127 @@ pub async fn probe_all(
         fx.records
             .push(failed("credentials (AWSX_DIAGNOSE_PROFILE)", e));
     }
-    let auth = f.authorization.clone().unwrap_or_default();
-    let is_auth = matches!(f.category, Category::Authorization | Category::Trust);
-
-    let caller = probe::sts::caller(&s);
-    let decode = async {
-        match (&auth.encoded_message, auth.encoded_truncated, &auth.decoded) {
-            (Some(blob), false, None) if is_auth => Some(probe::sts::decode(&s, blob).await),
-            _ => None,
+    for round in Round::ALL {
+        let p = plan(f, &fx, round);
+        if let Some(why) = &p.stop {
+            fx.records.push(failed("look-ups", why));
+            break;
         }
-    };
-    let quota = async {
-        match &f.quota {
-            Some(q) if q.managed => {
-                Some(probe::quotas::quota(&s, &q.service_code, &q.quota_code).await)
-            }
-            _ => None,
+        let found = futures_util::future::join_all(p.lookups.iter().map(|l| execute(&s, l))).await;
+        for (found, records) in found {
+            found.store(&mut fx);
+            fx.records.extend(records);
         }
-    };
-    let role = async {
-        let wanted = if auth.cause == Cause::Passrole || f.category == Category::Trust {
-            // The role the message names beats the command line's instance profile name.
-            auth.resource
-                .clone()
-                .filter(|r| r.contains(":role/"))
-                .or_else(|| f.context.role_arn.clone())
-        } else {
-            None
-        };
-        match wanted {
-            Some(r) if is_auth => Some(probe::iam::role(&s, &r).await),
-            _ => None,
-        }
-    };
-    let (caller, decode, quota, role) = tokio::join!(caller, decode, quota, role);
-    let (c, rec) = caller;
-    fx.caller = c;
-    fx.records.push(rec);
-    if let Some((d, rec)) = decode {
-        fx.decoded = d;
-        fx.records.push(rec);
-    }
-    if let Some((q, recs)) = quota {
-        fx.quota = Some(q);
-        fx.records.extend(recs);
-    }
-    if let Some((r, rec)) = role {
-        fx.role = r;
-        fx.records.push(rec);
-    }
-    if !is_auth {
-        return fx;
-    }
-
-    // Second round: what the decoded message and the caller tell us to look at.
-    let mut a = auth.clone();
-    if let Some(d) = &fx.decoded {
-        let prefix = f.service.as_deref().map(crate::classify::codes::iam_prefix);
-        crate::classify::decoded::apply(d, &mut a, prefix.as_deref());
-    }
-    // Attribution: in `explain`, the text's principal made the call, not the reader.
-    if !made_by_caller && let (Some(p), Some(c)) = (&a.principal, &fx.caller) {
-        let text_account = p.split(':').nth(4).filter(|x| !x.is_empty());
-        if text_account.is_some_and(|x| x != c.account) {
-            fx.records.push(failed(
-                "look-ups",
-                &format!(
-                    "not made: the text's principal is in account {}, these credentials are in {}; look-ups here would describe this account, not the one that failed",
-                    text_account.unwrap_or_default(),
-                    c.account
-                ),
-            ));
-            return fx;
-        }
-        fx.subject_is_caller =
-            crate::advise::role_arn_for(p) == crate::advise::role_arn_for(&c.arn);
-    }
-    let principal = a.principal.clone().or_else(|| {
-        fx.caller
-            .as_ref()
-            .filter(|_| fx.subject_is_caller)
-            .map(|c| c.arn.clone())
-    });
-    let account = principal
-        .as_deref()
-        .and_then(|p| p.split(':').nth(4))
-        .filter(|x| !x.is_empty())
-        .map(str::to_string)
-        .or_else(|| fx.caller.as_ref().map(|c| c.account.clone()));
-    let action = a.action.clone();
-    let s3_resource = f.context.bucket.as_ref().map(|b| match &f.context.key {
-        Some(k) if action.as_deref() != Some("s3:ListBucket") => format!("arn:aws:s3:::{b}/{k}"),
-        _ => format!("arn:aws:s3:::{b}"),
-    });
-    let resource = a.resource.clone().or(s3_resource);
-    let simulate = async {
-        match (&principal, &action) {
-            (Some(p), Some(act)) if p.starts_with("arn:") && f.category != Category::Trust => {
-                let src = crate::advise::role_arn_for(p);
-                Some(probe::iam::simulate(&s, &src, act, resource.as_deref(), &a.conditions).await)
-            }
-            _ => None,
-        }
-    };
-    let bucket = async {
-        match &f.context.bucket {
-            Some(b) => {
-                let denied = action.as_deref().map(|act| probe::s3::Denied {
-                    principal: principal.as_deref(),
-                    account: account.as_deref(),
-                    action: act,
-                    resource: resource.as_deref(),
-                });
-                Some(probe::s3::bucket(&s, b, denied).await)
-            }
-            None => None,
-        }
-    };
-    // The denied principal's own role: where a grant would go, and whether IAM may edit it
-    // (a service-linked path) or CloudFormation owns it (a stack tag).
-    let own_role = async {
-        let name = principal.as_deref().and_then(principal_role_name)?;
-        if f.category == Category::Trust || name.starts_with("AWSReservedSSO_") {
-            return None;
-        }
-        Some(probe::iam::role(&s, &name).await)
-    };
-    // Its policy documents, for awsx's own evaluation of every layer (simulation may be
-    // denied to the caller, and is not available everywhere).
-    let documents = async {
-        match &principal {
-            Some(p) if f.category != Category::Trust => probe::policies::identity(&s, p).await,
-            _ => None,
-        }
-    };
-    let (sim, bucket, own_role, documents) = tokio::join!(simulate, bucket, own_role, documents);
-    if let Some((docs, rec)) = documents {
-        fx.identity_policies = Some(docs);
-        fx.records.push(rec);
-    }
-    if let Some((sim, rec)) = sim {
-        fx.simulation = sim;
-        fx.records.push(rec);
-    }
-    if let Some((r, rec)) = own_role {
-        fx.principal_role = r;
-        fx.records.push(rec);
-    }
-    if let Some((b, recs)) = bucket {
-        fx.bucket = Some(b);
-        fx.records.extend(recs);
-    }
-    // Third: the KMS key (named on the command line, in the error, or the bucket's default).
-    let key = f
-        .context
-        .kms_key
-        .clone()
-        .or_else(|| resource.clone().filter(|r| r.contains(":kms:")))
-        .or_else(|| fx.bucket.as_ref().and_then(|b| b.kms_key.clone()))
-        .filter(|_| {
-            a.cause == Cause::Kms || fx.bucket.as_ref().is_some_and(|b| b.kms_key.is_some())
-        });
-    if let Some(k) = key {
-        let kms_action = action
-            .clone()
-            .filter(|x| x.starts_with("kms:"))
-            .or_else(|| {
-                Some(
-                    if f.operation
-                        .as_deref()
-                        .is_some_and(|o| o.starts_with("Put") || o.contains("Upload"))
-                    {
-                        "kms:GenerateDataKey".to_string()
-                    } else {
-                        "kms:Decrypt".to_string()
-                    },
-                )
-            });
-        let (facts, recs) = probe::kms::key(
-            &s,
-            &k,
-            principal.as_deref(),
-            account.as_deref(),
-            kms_action.as_deref(),
-        )
-        .await;
-        fx.key = Some(facts);
-        fx.records.extend(recs);
+        // Attribution settles once the caller and the decoded message are known.
+        fx.subject_is_caller = settle(f, &fx).subject_is_caller;
     }
     fx
 }
 
-/// The role name behind `arn:…:assumed-role/NAME/session` or `arn:…:role/path/NAME`.
-fn principal_role_name(p: &str) -> Option<String> {
-    let rest = p.split(':').nth(5)?;
-    if let Some(r) = rest.strip_prefix("assumed-role/") {
-        return r.split('/').next().map(str::to_string);
+/// What one look-up found, before it is stored in the findings.
+enum Found {
+    Caller(Option<Caller>),
+    Decoded(Option<serde_json::Value>),
+    Quota(QuotaValues),
+    Role(Option<RoleInfo>),
+    Simulation(Option<Simulation>),
+    Bucket(BucketFacts),
+    OwnRole(Option<RoleInfo>),
+    Policies(Option<IdentityPolicies>),
+    Key(KeyFacts),
+}
+
+impl Found {
+    fn store(self, fx: &mut Findings) {
+        match self {
+            Found::Caller(c) => fx.caller = c,
+            Found::Decoded(d) => fx.decoded = d,
+            Found::Quota(q) => fx.quota = Some(q),
+            Found::Role(r) => fx.role = r,
+            Found::Simulation(x) => fx.simulation = x,
+            Found::Bucket(b) => fx.bucket = Some(b),
+            Found::OwnRole(r) => fx.principal_role = r,
+            Found::Policies(p) => fx.identity_policies = p.or(fx.identity_policies.take()),
+            Found::Key(k) => fx.key = Some(k),
+        }
     }
-    rest.strip_prefix("role/")
-        .and_then(|r| r.rsplit('/').next())
-        .map(str::to_string)
+}
+
+/// Makes one look-up: the only place a `Lookup` meets the network.
+async fn execute(s: &probe::Session, l: &Lookup) -> (Found, Vec<ProbeRecord>) {
+    match l {
+        Lookup::Caller => {
+            let (c, rec) = probe::sts::caller(s).await;
+            (Found::Caller(c), vec![rec])
+        }
+        Lookup::Decode { blob } => {
+            let (d, rec) = probe::sts::decode(s, blob).await;
+            (Found::Decoded(d), vec![rec])
+        }
+        Lookup::Quota {
+            service_code,
+            quota_code,
+        } => {
+            let (q, recs) = probe::quotas::quota(s, service_code, quota_code).await;
+            (Found::Quota(q), recs)
+        }
+        Lookup::Role { role } => {
+            let (r, rec) = probe::iam::role(s, role).await;
+            (Found::Role(r), vec![rec])
+        }
+        Lookup::OwnRole { name } => {
+            let (r, rec) = probe::iam::role(s, name).await;
+            (Found::OwnRole(r), vec![rec])
+        }
+        Lookup::Simulate {
+            source,
+            action,
+            resource,
+            conditions,
+        } => {
+            let (sim, rec) =
+                probe::iam::simulate(s, source, action, resource.as_deref(), conditions).await;
+            (Found::Simulation(sim), vec![rec])
+        }
+        Lookup::Bucket {
+            bucket,
+            principal,
+            account,
+            action,
+            resource,
+        } => {
+            let denied = action.as_deref().map(|act| probe::s3::Denied {
+                principal: principal.as_deref(),
+                account: account.as_deref(),
+                action: act,
+                resource: resource.as_deref(),
+            });
+            let (b, recs) = probe::s3::bucket(s, bucket, denied).await;
+            (Found::Bucket(b), recs)
+        }
+        Lookup::IdentityPolicies { principal } => {
+            match probe::policies::identity(s, principal).await {
+                Some((docs, rec)) => (Found::Policies(Some(docs)), vec![rec]),
+                None => (Found::Policies(None), Vec::new()),
+            }
+        }
+        Lookup::Key {
+            key,
+            principal,
+            account,
+            action,
+        } => {
+            let (k, recs) = probe::kms::key(
+                s,
+                key,
+                principal.as_deref(),
+                account.as_deref(),
+                Some(action),
+            )
+            .await;
+            (Found::Key(k), recs)
+        }
+    }
 }
 
 /// Whether this machine has any AWS credential configuration to try (so that `explain`

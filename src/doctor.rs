@@ -7,24 +7,6 @@ use anyhow::Result;
 use crate::probe::{self, Target};
 use crate::sanitize::inert_line;
 
-/// The actions awsx's look-ups need, and what each enables.
-const DIAGNOSIS_ACTIONS: [(&str, &str); 8] = [
-    (
-        "sts:DecodeAuthorizationMessage",
-        "decode encoded authorization messages",
-    ),
-    (
-        "iam:SimulatePrincipalPolicy",
-        "find which policy layer denied a call",
-    ),
-    ("iam:GetRole", "read trust policies and passed roles"),
-    ("servicequotas:GetServiceQuota", "read applied quota values"),
-    ("cloudwatch:GetMetricData", "read quota usage"),
-    ("s3:GetBucketPolicy", "read bucket policies"),
-    ("kms:GetKeyPolicy", "read key policies"),
-    ("kms:DescribeKey", "read key state and owner"),
-];
-
 /// `aws --version` with the guard wrap mode would set, bounded to 20 s.
 fn version_of(aws: &std::path::Path, guard: &str) -> Option<String> {
     let handle = duct::cmd(aws, ["--version"])
@@ -205,26 +187,13 @@ pub fn run(target: Target) -> Result<i32> {
         };
         println!("ok    identity: {} (account {})", inert_line(&c.arn), inert_line(&c.account));
         let src = crate::advise::role_arn_for(&c.arn);
-        for (action, what) in DIAGNOSIS_ACTIONS {
-            let (sim, rec) = probe::iam::simulate(&s, &src, action, None, &[]).await;
-            match sim {
-                Some(sim) if sim.decision == "allowed" => println!("ok    {action}: awsx can {what}"),
-                Some(sim) => {
-                    problems += 1;
-                    println!("MISS  {action} ({}): awsx cannot {what}", inert_line(&sim.decision));
-                    println!("      fix: allow {action} for {}, or set AWSX_DIAGNOSE_PROFILE to a profile that has it", inert_line(&src));
-                }
-                None => {
-                    println!("?     {action}: cannot tell ({})", inert_line(&rec.summary));
-                }
-            }
-        }
-        // Groups of actions a look-up needs together: one line per group, from the list the
-        // look-up declares next to its code (so doctor cannot fall behind it).
-        let groups: [(&str, &[&str]); 1] = [(
-            "read the denied principal's own policies (awsx's evaluation of every layer)",
-            &probe::policies::ACTIONS,
-        )];
+        // One line per kind of look-up, from the actions each declares next to the plan
+        // that makes it (crate::plan::Kind), so doctor cannot fall behind the look-ups.
+        // The caller was just read; it needs no check.
+        let groups = crate::plan::Kind::ALL
+            .iter()
+            .filter(|k| **k != crate::plan::Kind::Caller)
+            .map(|k| (k.purpose(), k.actions()));
         for (what, actions) in groups {
             let sims = futures_util::future::join_all(
                 actions
@@ -241,9 +210,14 @@ pub fn run(target: Target) -> Result<i32> {
                     None => unknown = Some(rec.summary),
                 }
             }
+            let named = if actions.len() <= 3 {
+                actions.join(", ")
+            } else {
+                format!("{} actions", actions.len())
+            };
             match (missing.is_empty(), unknown) {
-                (true, None) => println!("ok    {} actions: awsx can {what}", actions.len()),
-                (true, Some(why)) => println!("?     {} actions: cannot tell ({})", actions.len(), inert_line(&why)),
+                (true, None) => println!("ok    {named}: awsx can {what}"),
+                (true, Some(why)) => println!("?     {named}: cannot tell ({})", inert_line(&why)),
                 (false, _) => {
                     problems += 1;
                     println!("MISS  {}: awsx cannot {what}", missing.join(", "));

@@ -16,6 +16,7 @@ pub mod grant;
 pub mod invocation;
 pub mod knowledge;
 pub mod locate;
+pub mod plan;
 pub mod policy;
 pub mod probe;
 pub mod quota_cmd;

@@ -115,7 +115,7 @@ pub fn text(f: &Failure, advice: &Advice, colour: bool) -> String {
 
 /// The JSON report, schema 1.
 pub fn json(f: &Failure, fx: &Findings, advice: &Advice) -> Value {
-    let merged = crate::advise::merge(f, fx);
+    let merged = crate::plan::settle(f, fx).failure;
     let f = &merged;
     let authorization = f.authorization.as_ref().map(|a| {
         let decoded = fx.decoded.clone().or_else(|| a.decoded.clone());

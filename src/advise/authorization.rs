@@ -452,19 +452,6 @@ pub(super) fn role_or_user_name(p: &str) -> Option<(&'static str, String)> {
     }
 }
 
-/// The role ARN behind an assumed-role session ARN (what IAM simulation needs).
-pub fn role_arn_for(p: &str) -> String {
-    let parts: Vec<&str> = p.split(':').collect();
-    if parts.len() == 6
-        && parts[2] == "sts"
-        && let Some(rest) = parts[5].strip_prefix("assumed-role/")
-    {
-        let role = rest.split('/').next().unwrap_or(rest);
-        return format!("arn:{}:iam::{}:role/{role}", parts[1], parts[4]);
-    }
-    p.to_string()
-}
-
 pub(super) fn principal_text(p: &crate::policy::Principal) -> String {
     match p {
         crate::policy::Principal::Any => "anyone (*)".into(),

@@ -131,7 +131,7 @@ impl Builder<'_> {
 }
 
 pub fn advise(f: &Failure, fx: &Findings) -> Advice {
-    let merged = merge(f, fx);
+    let merged = crate::plan::settle(f, fx).failure;
     let f = &merged;
     let mut b = Builder {
         f,
@@ -210,29 +210,6 @@ pub fn advise(f: &Failure, fx: &Findings) -> Advice {
     }
 }
 
-/// The failure as the look-ups refined it: a decoded message names the principal, action,
-/// resource, decision and context that the error text only carried encoded.
-pub fn merge(f: &Failure, fx: &Findings) -> Failure {
-    let mut f = f.clone();
-    if let (Some(d), Some(a)) = (&fx.decoded, f.authorization.as_mut()) {
-        let prefix = f.service.as_deref().map(crate::classify::codes::iam_prefix);
-        crate::classify::decoded::apply(d, a, prefix.as_deref());
-        if a.action
-            .as_deref()
-            .is_some_and(|x| x.eq_ignore_ascii_case("iam:PassRole"))
-        {
-            a.cause = Cause::Passrole;
-        } else if a.action.as_deref().is_some_and(|x| x.starts_with("kms:")) {
-            a.cause = Cause::Kms;
-        } else if a.decision == Decision::ExplicitDeny
-            && crate::classify::decoded_deny_has_conditions(Some(d))
-        {
-            a.cause = Cause::Condition;
-        }
-    }
-    f
-}
-
 mod authorization;
 mod capacity;
 mod layers;
@@ -240,7 +217,7 @@ mod local;
 mod quota;
 mod resources;
 
-pub use authorization::role_arn_for;
+pub use crate::plan::role_arn_for;
 use authorization::*;
 use capacity::*;
 use local::*;

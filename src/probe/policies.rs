@@ -10,7 +10,7 @@ use crate::findings::{IdentityPolicies, PolicyDoc, ProbeRecord};
 use super::Session;
 
 /// The AWS actions these look-ups call (for `awsx doctor`).
-pub const ACTIONS: [&str; 12] = [
+pub const ACTIONS: [&str; 13] = [
     "iam:ListUserPolicies",
     "iam:GetUserPolicy",
     "iam:ListAttachedUserPolicies",
@@ -22,6 +22,7 @@ pub const ACTIONS: [&str; 12] = [
     "iam:ListRolePolicies",
     "iam:GetRolePolicy",
     "iam:ListAttachedRolePolicies",
+    "iam:GetPolicy",
     "iam:GetPolicyVersion",
 ];
 
