@@ -207,7 +207,12 @@ pub fn iam_prefix(service: &str) -> String {
         "deploy" => "codedeploy",
         "kinesisanalyticsv2" => "kinesisanalytics",
         "dynamodbstreams" => "dynamodb",
-        other => other,
+        other => {
+            return crate::knowledge::service_models::service(other)
+                .filter(|s| s.cli == other)
+                .map_or(other, |s| s.iam_prefix)
+                .to_string();
+        }
     }
     .to_string()
 }
@@ -236,7 +241,9 @@ pub fn action_for(service: &str, operation: &str) -> String {
         ("servicequotas", "GetAWSDefaultServiceQuota") => "GetAWSDefaultServiceQuota",
         (_, op) => op,
     };
-    format!("{prefix}:{action}")
+    // The Reference's spelling (`sqs:sendmessage` → `sqs:SendMessage`).
+    let name = format!("{prefix}:{action}");
+    crate::knowledge::iam_reference::action(&name).map_or(name, |a| a.full_name())
 }
 
 /// Operations whose denial is a trust-policy question rather than a permission question.

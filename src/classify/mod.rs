@@ -12,7 +12,7 @@ use regex::Regex;
 
 use crate::failure::{Authorization, Category, Cause, Context, Decision, Failure, Layer, QuotaRef};
 use crate::invocation::Invocation;
-use crate::knowledge::quotas;
+use crate::knowledge::{quotas, service_models};
 use formats::Headline;
 
 static STATED_LIMIT: LazyLock<Regex> = LazyLock::new(|| {
@@ -27,6 +27,12 @@ static INSTANCE_TYPE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static S3_URL: LazyLock<Regex> =
     LazyLock::new(|| pattern::re(r#"s3://([a-z0-9][a-z0-9.-]{1,62})(?:/([^\s'"]*))?"#));
+/// Web-identity federation refused by the role's trust or the account's OIDC providers.
+static WEB_IDENTITY: LazyLock<Regex> = LazyLock::new(|| {
+    pattern::re(
+        r"(?i)incorrect token audience|no openidconnect provider found|not authorized to perform:? sts:AssumeRoleWithWebIdentity",
+    )
+});
 static MENTIONS_KMS: LazyLock<Regex> = LazyLock::new(|| {
     pattern::re(
         r"(?i)\bkms:|KMS\.|\bKMS\b|customer master key|\bCMK\b|key policy|arn:aws[\w-]*:kms:|alias/aws/",
@@ -113,7 +119,8 @@ pub fn classify(text: &str, inv: Option<&Invocation>) -> Failure {
             .or_else(|| (f.format.as_deref() == Some("cli-s3-transfer")).then_some("s3"))
             .map(str::to_string)
             .or_else(|| service_from_command_line(clean).map(|(s, _)| s))
-            .or_else(|| service_from_endpoint(clean));
+            .or_else(|| service_from_endpoint(clean))
+            .or_else(|| model_service(&f));
     }
     if let Some(inv) = inv {
         if let Some(s) = inv.service_name() {
@@ -134,6 +141,10 @@ pub fn classify(text: &str, inv: Option<&Invocation>) -> Failure {
         f.context = context_from(inv, f.operation.as_deref());
     }
 
+    if f.operation.is_none() && WEB_IDENTITY.is_match(clean) {
+        f.operation = Some("AssumeRoleWithWebIdentity".to_string());
+        f.service.get_or_insert_with(|| "sts".to_string());
+    }
     let message = f.message.clone().unwrap_or_default();
     f.category = categorise(&f, &message, clean, decoded.is_some());
 
@@ -375,6 +386,9 @@ fn categorise(f: &Failure, message: &str, text: &str, has_decoded: bool) -> Cate
     if code == "AccessDenied" && f.operation.as_deref().is_some_and(codes::is_assume_role) {
         return Trust;
     }
+    if WEB_IDENTITY.is_match(&flat) {
+        return Trust;
+    }
     if generic_code(code) {
         // Wrapped errors: the message says what happened.
         if lower.contains("is not authorized to perform")
@@ -410,6 +424,16 @@ fn categorise(f: &Failure, message: &str, text: &str, has_decoded: bool) -> Cate
             return Credentials;
         }
         return c;
+    }
+    // Any other modeled code: the service models' category (a limit whose message speaks
+    // of a request rate is throttling, never a quota).
+    if let Some(e) = service_models::error(code, f.service.as_deref())
+        && e.category != Other
+    {
+        if e.category == Quota && THROTTLE_WORDS.is_match(&flat) {
+            return Throttling;
+        }
+        return e.category;
     }
     if let Some(p) = &f.problem {
         return match p.as_str() {
@@ -604,6 +628,13 @@ fn authorization(
     {
         a.policy_layer = Layer::Trust;
     }
+    // The Reference's spelling of a message's lowercase action (`sqs:sendmessage`).
+    if let Some(act) = a.action.as_deref()
+        && !act.contains('*')
+        && let Some(x) = crate::knowledge::iam_reference::action(act)
+    {
+        a.action = Some(x.full_name());
+    }
     let code = f.error_code.as_deref().unwrap_or("");
     let action = a.action.clone().unwrap_or_default();
     let message = if message.is_empty() { text } else { message };
@@ -720,5 +751,101 @@ mod error_format_tests {
                 .as_deref(),
             Some("GetObject")
         );
+    }
+}
+
+/// The service the models name for a failure no text or table named: the one service that
+/// has the operation, else the one service that models the error code.
+fn model_service(f: &Failure) -> Option<String> {
+    if let Some(op) = f.operation.as_deref() {
+        return service_models::service_of_operation(op).map(|s| s.cli.to_string());
+    }
+    let code = f.error_code.as_deref()?;
+    match service_models::services_of_code(code).as_slice() {
+        [one] => Some(one.cli.to_string()),
+        _ => None,
+    }
+}
+
+/// The IAM action behind a failure: the denied action an authorization error names, else
+/// the operation's (`lambda:CreateFunction` for a quota error of CreateFunction).
+pub fn action_of(f: &Failure) -> Option<String> {
+    if let Some(a) = f.authorization.as_ref().and_then(|a| a.action.clone()) {
+        return Some(a);
+    }
+    let op = f.operation.as_deref()?;
+    let svc = f.service.as_deref()?;
+    Some(codes::action_for(svc, op))
+}
+
+/// The Service Quotas service code of a quota failure, also when the quota itself is not
+/// known (`lambda` for any Lambda `LimitExceededException`).
+pub fn quota_service_of(f: &Failure) -> Option<String> {
+    if let Some(q) = &f.quota {
+        return Some(q.service_code.clone());
+    }
+    if f.category != Category::Quota {
+        return None;
+    }
+    let svc = f.service.as_deref()?;
+    service_models::quota_service_code(
+        svc,
+        f.error_code.as_deref().unwrap_or(""),
+        f.message.as_deref().unwrap_or(""),
+    )
+    .map(str::to_string)
+}
+
+#[cfg(test)]
+mod wild_score {
+    //! `cargo test --lib wild_score -- --ignored --nocapture`: the share of the expectations
+    //! in tests/fixtures/wild/expect-*.json the classifier meets, per key.
+    use super::*;
+
+    #[test]
+    #[ignore]
+    fn wild_score() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wild");
+        let mut tally: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+        let verbose = std::env::var("WILD_VERBOSE").is_ok();
+        for set in ["expect-a.json", "expect-b.json"] {
+            let Ok(s) = std::fs::read_to_string(dir.join(set)) else {
+                continue;
+            };
+            let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+            for (name, want) in v.as_object().unwrap() {
+                let Ok(bytes) = std::fs::read(dir.join("texts").join(name)) else {
+                    continue;
+                };
+                let f = classify(&String::from_utf8_lossy(&bytes), None);
+                for (k, w) in want.as_object().unwrap() {
+                    if k.starts_with('_') {
+                        continue;
+                    }
+                    let got = match k.as_str() {
+                        "category" => Some(f.category.as_str().to_string()),
+                        "action" => action_of(&f),
+                        "quota_service" => quota_service_of(&f),
+                        "error_code" => f.error_code.clone(),
+                        _ => continue,
+                    };
+                    let ok = match w {
+                        serde_json::Value::Null => got.is_none(),
+                        serde_json::Value::String(w) => got.as_deref() == Some(w.as_str()),
+                        _ => false,
+                    };
+                    let t = tally.entry(k.clone()).or_default();
+                    t.1 += 1;
+                    if ok {
+                        t.0 += 1;
+                    } else if verbose {
+                        println!("MISS {name} {k}: want {w} got {got:?}");
+                    }
+                }
+            }
+        }
+        for (k, (ok, n)) in &tally {
+            println!("{k}: {ok}/{n} = {:.1}%", 100.0 * *ok as f64 / *n as f64);
+        }
     }
 }

@@ -313,7 +313,7 @@ pub fn error(code: &str, service_name: Option<&str>) -> Option<ModeledError> {
             None => counts.push((e.category, 1, e.http_status)),
         }
     }
-    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     let best = counts.first()?;
     if counts.get(1).is_some_and(|c| c.1 == best.1) {
         return None;
