@@ -790,3 +790,53 @@ mod tests {
         assert_eq!(h[0].service.as_deref(), Some("AmazonKinesis"));
     }
 }
+
+/// Error names SDKs print by their own shapes, read when no headline reader named a code:
+/// Ruby `Aws::Route53::Errors::Throttling`, Swift `AWSBedrockRuntime.ThrottlingException`,
+/// .NET `Amazon.SecretsManager.Model.AccessDeniedException`, Rust/Haskell/Clojure
+/// `code = X` / `code: "X"` / `:__type "...#X"`, HTTP `x-amzn-ErrorType: X:...`, Java's
+/// `Error Code: X`. The code must be one the tables or service models know: (service, code).
+pub fn shape_reading(text: &str) -> Option<(Option<String>, String)> {
+    static SHAPES: LazyLock<Vec<(Regex, bool)>> = LazyLock::new(|| {
+        [
+            (r"\b(?:Aws|AWS)::(\w+)::Errors::(\w+)", true),
+            (r"\bAWS(\w+)\.(\w+(?:Exception|Error|Fault))\b", true),
+            (
+                r"\bAmazon\.(\w+)\.(?:Model\.)?(\w+(?:Exception|Fault))\b",
+                true,
+            ),
+            (r"(?i)\bx-amzn-ErrorType:\s*(\w+)", false),
+            (r#"__type"?\s*:?\s*"(?:[\w.]+#)?(\w+)""#, false),
+            (r"\bError Code: (\w+)", false),
+            (
+                r#"\b[Cc]ode\s*(?:[:=]|=>)\s*"?([A-Z][A-Za-z0-9]+(?:\.[A-Za-z0-9]+)?)\b"#,
+                false,
+            ),
+        ]
+        .iter()
+        .map(|(p, s)| (re(p), *s))
+        .collect()
+    });
+    static SERVICE_KV: LazyLock<Regex> =
+        LazyLock::new(|| re(r#"(?m)\bservice\s*(?:[:=]|=>)\s*"?([A-Za-z][\w ]*?)"?\s*$"#));
+    let known = |c: &str| {
+        super::codes::category_of(c).is_some()
+            || crate::knowledge::service_models::error(c, None).is_some()
+            || !crate::knowledge::service_models::services_of_code(c).is_empty()
+    };
+    for (p, with_service) in SHAPES.iter() {
+        for c in p.captures_iter(text) {
+            let (svc, code) = if *with_service {
+                (Some(c[1].to_string()), c[2].to_string())
+            } else {
+                (None, c[1].to_string())
+            };
+            if code.starts_with("Amazon") || !known(&code) {
+                continue;
+            }
+            let svc = svc.or_else(|| SERVICE_KV.captures(text).map(|m| m[1].trim().to_string()));
+            return Some((svc, code));
+        }
+    }
+    None
+}

@@ -80,6 +80,17 @@ pub fn classify(text: &str, inv: Option<&Invocation>) -> Failure {
                     .map(normalise_service_id)
             });
     }
+    // No reader named a code: the SDK's own error name, wherever the text carries it.
+    if f.error_code.is_none()
+        && let Some((svc, code)) =
+            formats::shape_reading(around(clean, primary.as_ref().map(|h| h.at)))
+    {
+        f.error_code = Some(code);
+        if f.service.is_none() {
+            f.service = svc.map(|s| normalise_service_id(&s));
+        }
+        f.format.get_or_insert_with(|| "sdk-shape".to_string());
+    }
     // Everything after the headline reads the text around it (or the end of a text without
     // one): a 10 MB log is scanned once by the readers, not again by every look-up below.
     let whole = clean;
@@ -298,7 +309,11 @@ fn normalise_service_id(id: &str) -> String {
         .or_else(|| id.strip_prefix("Amazon"))
         .or_else(|| id.strip_prefix("AWS"))
         .unwrap_or(id);
-    codes::cli_service(id)
+    let cli = codes::cli_service(id);
+    if service_models::service(&cli).is_some() {
+        return cli;
+    }
+    service_models::service(id).map_or(cli, |s| s.cli.to_string())
 }
 
 fn context_from(inv: &Invocation, operation: Option<&str>) -> Context {
