@@ -2,9 +2,9 @@
 //! clap never sees (and never rejects) an aws command line.
 
 use std::ffi::OsString;
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use clap::{CommandFactory, Parser, Subcommand};
 
 /// Names that are awsx's, not aws's. A test checks none is an aws command in v1 or v2.
@@ -135,84 +135,6 @@ pub const BASH_INIT: &str = include_str!("../shell/awsx.bash");
 pub const ZSH_INIT: &str = include_str!("../shell/awsx.zsh");
 pub const FISH_INIT: &str = include_str!("../shell/awsx.fish");
 
-/// Reads FILE, `-` or stdin to the end in bounded memory (the tail plus the error lines
-/// that scrolled out of it, as in wrap mode: `capture::Capture`), refusing binary input
-/// and empty input with one line.
-pub fn read_input(file: Option<&str>) -> Result<String> {
-    /// The window kept: inputs up to 4 × this are classified whole.
-    const WINDOW: usize = 4 * 1024 * 1024;
-    /// Read size, and the unit the binary check looks at.
-    const CHUNK: usize = 64 * 1024;
-    let (mut reader, what): (Box<dyn Read>, String) = match file {
-        None | Some("-") => (Box::new(std::io::stdin().lock()), "stdin".to_string()),
-        Some(path) => {
-            let f = std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?;
-            (Box::new(f), path.to_string())
-        }
-    };
-    let mut capture = crate::capture::Capture::new(WINDOW);
-    let mut buf = vec![0u8; CHUNK];
-    let mut filled = 0;
-    let mut offset: u64 = 0;
-    let mut blank = true;
-    loop {
-        // Fill whole chunks so that the binary check sees the same units whatever the
-        // reads return (a pipe gives 4–64 KiB at a time).
-        let n = match reader.read(&mut buf[filled..]) {
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e).with_context(|| format!("reading {what}")),
-        };
-        filled += n;
-        if filled < CHUNK && n != 0 {
-            continue;
-        }
-        let chunk = &buf[..filled];
-        if let Some(why) = binary(chunk, offset == 0) {
-            bail!(
-                "{} is not text ({why} in bytes {offset}–{}): give an error text as FILE or on stdin",
-                crate::sanitize::inert_line(&what),
-                offset + chunk.len() as u64
-            );
-        }
-        blank = blank && chunk.iter().all(|b| b.is_ascii_whitespace());
-        capture.push(chunk);
-        offset += filled as u64;
-        filled = 0;
-        if n == 0 {
-            break;
-        }
-    }
-    if blank {
-        bail!("empty input: give an error text as FILE or on stdin");
-    }
-    Ok(capture.text())
-}
-
-/// Why a chunk of input is binary, if it is: NUL bytes (any in the first 8 KiB, as git and
-/// grep decide; more than 1% later), or more than 30% of its bytes in invalid UTF-8.
-fn binary(chunk: &[u8], first: bool) -> Option<&'static str> {
-    let head = &chunk[..chunk.len().min(8192)];
-    let nuls = memchr::memchr_iter(0, chunk).count();
-    if (first && memchr::memchr(0, head).is_some()) || nuls * 100 > chunk.len() {
-        return Some("NUL bytes");
-    }
-    let mut invalid = 0;
-    let mut rest = chunk;
-    while !rest.is_empty() {
-        match std::str::from_utf8(rest) {
-            Ok(_) => break,
-            Err(e) => {
-                // A character cut at the chunk's end is not invalid.
-                let Some(len) = e.error_len() else { break };
-                invalid += len;
-                rest = &rest[e.valid_up_to() + len..];
-            }
-        }
-    }
-    (invalid * 10 > chunk.len() * 3).then_some("mostly invalid UTF-8")
-}
-
 pub fn run(args: Vec<OsString>) -> Result<i32> {
     let mut argv = vec![OsString::from("awsx")];
     // `awsx awsx --help` → clap sees `awsx --help`.
@@ -246,7 +168,7 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
                 );
                 return Ok(2);
             }
-            let text = read_input(file.as_deref())?;
+            let text = crate::capture::read_input(file.as_deref())?;
             crate::diagnose::explain(&text, json, offline, target.into())
         }
         Command::Decode {

@@ -463,7 +463,7 @@ fn print_report(f: &Failure, fx: &Findings, advice: &Advice, json: Option<&repor
 pub fn decode(message: Option<&str>, json: bool, target: Target) -> Result<i32> {
     let text = match message {
         Some(m) if m != "-" && !std::path::Path::new(m).is_file() => m.to_string(),
-        other => crate::cli::read_input(other)?,
+        other => crate::capture::read_input(other)?,
     };
     let mut f = classify(&text, None);
     let blob = match f
