@@ -83,8 +83,6 @@ struct Index {
     /// Lowercased CLI name, endpoint prefix, signing name, service id (with and without
     /// spaces) → service; the first service to claim a name keeps it, CLI names first.
     by_name: HashMap<String, usize>,
-    /// Operation → services that have it.
-    by_op: HashMap<&'static str, Vec<usize>>,
     /// Error code → (service, error) entries.
     by_code: HashMap<&'static str, Vec<(usize, usize)>>,
     skipped: usize,
@@ -128,7 +126,6 @@ fn parse(text: &'static str) -> Index {
         version: "",
         services: Vec::new(),
         by_name: HashMap::new(),
-        by_op: HashMap::new(),
         by_code: HashMap::new(),
         skipped: 0,
     };
@@ -205,7 +202,21 @@ fn parse(text: &'static str) -> Index {
             idx.by_name.entry(n).or_insert(i);
         }
     }
-    // Operations: the ones listed, and the IAM actions of each prefix for its primary service.
+    for (i, s) in idx.services.iter().enumerate() {
+        for (k, e) in s.errors.iter().enumerate() {
+            idx.by_code.entry(e.code).or_default().push((i, k));
+        }
+    }
+    idx
+}
+
+/// Operation → services that have it: the ones the table lists, and the IAM actions of each
+/// prefix for its primary service. Built on the first operation lookup only (it reads every
+/// service of the IAM reference), not for error-code lookups.
+static BY_OP: LazyLock<HashMap<&'static str, Vec<usize>>> = LazyLock::new(|| by_op(&INDEX));
+
+fn by_op(idx: &Index) -> HashMap<&'static str, Vec<usize>> {
+    let mut by_op: HashMap<&'static str, Vec<usize>> = HashMap::new();
     let mut primary: HashMap<&'static str, usize> = HashMap::new();
     for (i, s) in idx.services.iter().enumerate() {
         let preferred = primary_for_prefix(s.iam_prefix) == Some(s.cli) || s.cli == s.iam_prefix;
@@ -222,23 +233,20 @@ fn parse(text: &'static str) -> Index {
     }
     for (i, s) in idx.services.iter().enumerate() {
         for op in &s.extra_ops {
-            idx.by_op.entry(op).or_default().push(i);
+            by_op.entry(op).or_default().push(i);
         }
         if primary.get(s.iam_prefix) == Some(&i)
             && let Some(iam) = super::iam_reference::service(s.iam_prefix)
         {
             for a in iam.actions() {
-                let v = idx.by_op.entry(a.name).or_default();
+                let v = by_op.entry(a.name).or_default();
                 if !v.contains(&i) {
                     v.push(i);
                 }
             }
         }
-        for (k, e) in s.errors.iter().enumerate() {
-            idx.by_code.entry(e.code).or_default().push((i, k));
-        }
     }
-    idx
+    by_op
 }
 
 /// Every service model, in CLI-name order.
@@ -265,8 +273,7 @@ pub fn service(name: &str) -> Option<&'static ServiceModel> {
 /// The services that have an operation (exact case), the likeliest first: a service whose
 /// own model lists it before one that has it only as an IAM action.
 pub fn services_of_operation(op: &str) -> Vec<&'static ServiceModel> {
-    INDEX
-        .by_op
+    BY_OP
         .get(op)
         .map(|v| v.iter().map(|&i| &INDEX.services[i]).collect())
         .unwrap_or_default()
