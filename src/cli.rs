@@ -47,6 +47,9 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Explain an AWS error text (a CLI error, Terraform/CI log, SDK traceback, CloudFormation event, DecodedMessage)
+    #[command(
+        after_help = "Exit status: 0 an AWS error (or an AWS answer meaning success, such as DryRunOperation) was recognised and explained; 1 the text holds nothing awsx recognises; 2 unusable input (none given on a terminal, empty, binary, unreadable)."
+    )]
     Explain {
         /// File to read; `-` or nothing reads stdin
         file: Option<String>,
@@ -168,7 +171,13 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
                 );
                 return Ok(2);
             }
-            let text = crate::capture::read_input(file.as_deref())?;
+            let text = match crate::capture::read_input(file.as_deref()) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("awsx: {}", crate::sanitize::inert_line(&format!("{e:#}")));
+                    return Ok(2);
+                }
+            };
             crate::diagnose::explain(&text, json, offline, target.into())
         }
         Command::Decode {

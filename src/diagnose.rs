@@ -414,6 +414,7 @@ pub fn explain(text: &str, json: bool, offline: bool, target: Target) -> Result<
         } else {
             println!("awsx: {why}");
         }
+        // Recognised: an AWS answer that means success (DryRunOperation).
         return Ok(0);
     }
     if f.context.profile.is_none() {
@@ -439,7 +440,8 @@ pub fn explain(text: &str, json: bool, offline: bool, target: Target) -> Result<
         ..run_facts(&f, &fx)
     };
     print_report(&f, &fx, &advice, json.then_some(&run));
-    Ok(0)
+    // Scripts can tell "explained" from "nothing to explain" (`--help` documents both).
+    Ok(if recognised(&f) { 0 } else { 1 })
 }
 
 /// The report on stdout: JSON (with the run's fields) when `json` is given, else text.

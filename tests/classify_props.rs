@@ -55,7 +55,7 @@ fn explain(input: &[u8], args: &[&str]) -> std::process::Output {
 fn explain_on_bad_input() {
     // Empty input: one line, non-zero.
     let out = explain(b"  \n", &[]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
     // Binary garbage: refused in one line, non-zero, nothing invented (issue 16 item 6).
     let garbage: Vec<u8> = (0..100_000u32)
@@ -64,7 +64,7 @@ fn explain_on_bad_input() {
     let out = explain(&garbage, &["--json"]);
     assert_eq!(
         out.status.code(),
-        Some(1),
+        Some(2),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -82,4 +82,23 @@ fn explain_on_bad_input() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["error_code"], "VcpuLimitExceeded");
     assert_eq!(v["category"], "quota");
+}
+
+/// `explain`'s exit status tells scripts what it found (documented in `explain --help`).
+#[test]
+fn explain_exit_status_says_what_was_found() {
+    let recognised = explain(
+        b"An error occurred (AccessDenied) when calling the ListBuckets operation: Access Denied\n",
+        &["--offline"],
+    );
+    assert_eq!(recognised.status.code(), Some(0));
+    let nothing = explain(b"build step 3 of 7 finished\nall good\n", &["--offline"]);
+    assert_eq!(nothing.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&nothing.stdout).contains("No AWS error recognised"),
+        "{}",
+        String::from_utf8_lossy(&nothing.stdout)
+    );
+    let unusable = explain(b"", &["--offline"]);
+    assert_eq!(unusable.status.code(), Some(2));
 }

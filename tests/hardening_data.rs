@@ -208,7 +208,7 @@ fn explain_refuses_binary_input_at_once() {
         let start = Instant::now();
         let out = run_within(cmd, Duration::from_secs(10));
         assert!(start.elapsed() < Duration::from_secs(2), "{dev}");
-        assert_eq!(out.status.code(), Some(1), "{dev}");
+        assert_eq!(out.status.code(), Some(2), "{dev}");
         let err = text(&out.stderr);
         assert_eq!(err.trim().lines().count(), 1, "{err}");
         assert!(err.contains("is not text"), "{err}");
@@ -223,7 +223,7 @@ fn explain_refuses_binary_input_at_once() {
     let mut cmd = explain_cmd(d.path());
     cmd.arg(&bin);
     let out = run_within(cmd, Duration::from_secs(10));
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
 }
 
 /// Peak RSS in KiB of a finished child, from wait4.

@@ -422,7 +422,7 @@ fn explain_on_a_terminal_with_no_input_says_what_to_give() {
         .unwrap();
     assert_eq!(
         out.status.code(),
-        Some(1),
+        Some(2),
         "empty stdin is an input error, not a hint"
     );
 }
