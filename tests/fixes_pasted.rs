@@ -42,7 +42,7 @@ fn cases() -> Vec<Case> {
         let advice = advise(&failure, &fx);
         out.push(Case {
             name: p.file_name().unwrap().to_string_lossy().into_owned(),
-            failure: awsx::advise::merge(&failure, &fx),
+            failure: awsx::plan::settle(&failure, &fx).failure,
             advice,
         });
     }
