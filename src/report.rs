@@ -135,6 +135,18 @@ pub fn json(f: &Failure, fx: &Findings, advice: &Advice) -> Value {
             "matched_statements": a.matched_statements,
         })
     });
+    // A quota failure of any service names its Service Quotas service even when the quota
+    // itself is unknown (quota_code null): `aws service-quotas list-service-quotas` starts there.
+    let unknown_quota = match &f.quota {
+        None => crate::classify::quota_service_of(f).map(|svc| {
+            json!({
+                "service_code": svc, "quota_code": null, "quota_name": null, "value": null,
+                "default_value": null, "usage": null, "adjustable": null, "managed": false,
+                "pending_requests": [],
+            })
+        }),
+        Some(_) => None,
+    };
     let quota = f.quota.as_ref().map(|q| {
         let v = fx.quota.clone().unwrap_or_default();
         json!({
@@ -182,8 +194,9 @@ pub fn json(f: &Failure, fx: &Findings, advice: &Advice) -> Value {
         "retries": f.retries,
         "request_id": f.request_id,
         "headline": advice.headline,
+        "action": crate::classify::action_of(f),
         "authorization": authorization,
-        "quota": quota,
+        "quota": quota.or(unknown_quota),
         "facts": advice.facts,
         "findings": findings,
         "next_steps": advice.next_steps,

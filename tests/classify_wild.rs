@@ -117,7 +117,7 @@ fn wild_texts_score_at_or_above_the_floor() {
     for (key, floor) in [
         ("category", 0.80),
         ("action", 0.65),
-        ("quota_service", 0.28),
+        ("quota_service", 0.50),
     ] {
         assert!(
             share(key) >= floor,

@@ -756,41 +756,6 @@ pub fn client_problem(text: &str) -> Option<(&'static str, String, usize)> {
     ))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cli_line() {
-        let h = headlines(
-            "\nAn error occurred (VcpuLimitExceeded) when calling the RunInstances operation (reached max retries: 4): You have requested more\n",
-        );
-        assert_eq!(h.len(), 1);
-        assert_eq!(h[0].code.as_deref(), Some("VcpuLimitExceeded"));
-        assert_eq!(h[0].operation.as_deref(), Some("RunInstances"));
-        assert_eq!(h[0].retries, Some(4));
-        assert_eq!(h[0].message, "You have requested more");
-    }
-
-    #[test]
-    fn go_v2() {
-        let t = "Error: creating EC2 Instance: operation error EC2: RunInstances, https response error StatusCode: 403, RequestID: abc-1, api error UnauthorizedOperation: You are not authorized to perform this operation.";
-        let h = headlines(t);
-        let g = h.iter().find(|h| h.format == "go-sdk-v2").unwrap();
-        assert_eq!(g.service.as_deref(), Some("EC2"));
-        assert_eq!(g.code.as_deref(), Some("UnauthorizedOperation"));
-        assert_eq!(g.http_status, Some(403));
-    }
-
-    #[test]
-    fn java() {
-        let t = "User: x is not authorized (Service: AmazonKinesis; Status Code: 400; Error Code: KMSAccessDeniedException; Request ID: r1)";
-        let h = headlines(t);
-        assert_eq!(h[0].code.as_deref(), Some("KMSAccessDeniedException"));
-        assert_eq!(h[0].service.as_deref(), Some("AmazonKinesis"));
-    }
-}
-
 /// Error names SDKs print by their own shapes, read when no headline reader named a code:
 /// Ruby `Aws::Route53::Errors::Throttling`, Swift `AWSBedrockRuntime.ThrottlingException`,
 /// .NET `Amazon.SecretsManager.Model.AccessDeniedException`, Rust/Haskell/Clojure
@@ -839,4 +804,39 @@ pub fn shape_reading(text: &str) -> Option<(Option<String>, String)> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_line() {
+        let h = headlines(
+            "\nAn error occurred (VcpuLimitExceeded) when calling the RunInstances operation (reached max retries: 4): You have requested more\n",
+        );
+        assert_eq!(h.len(), 1);
+        assert_eq!(h[0].code.as_deref(), Some("VcpuLimitExceeded"));
+        assert_eq!(h[0].operation.as_deref(), Some("RunInstances"));
+        assert_eq!(h[0].retries, Some(4));
+        assert_eq!(h[0].message, "You have requested more");
+    }
+
+    #[test]
+    fn go_v2() {
+        let t = "Error: creating EC2 Instance: operation error EC2: RunInstances, https response error StatusCode: 403, RequestID: abc-1, api error UnauthorizedOperation: You are not authorized to perform this operation.";
+        let h = headlines(t);
+        let g = h.iter().find(|h| h.format == "go-sdk-v2").unwrap();
+        assert_eq!(g.service.as_deref(), Some("EC2"));
+        assert_eq!(g.code.as_deref(), Some("UnauthorizedOperation"));
+        assert_eq!(g.http_status, Some(403));
+    }
+
+    #[test]
+    fn java() {
+        let t = "User: x is not authorized (Service: AmazonKinesis; Status Code: 400; Error Code: KMSAccessDeniedException; Request ID: r1)";
+        let h = headlines(t);
+        assert_eq!(h[0].code.as_deref(), Some("KMSAccessDeniedException"));
+        assert_eq!(h[0].service.as_deref(), Some("AmazonKinesis"));
+    }
 }

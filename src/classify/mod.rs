@@ -719,6 +719,48 @@ fn quota(f: &Failure, message: &str) -> Option<QuotaRef> {
     })
 }
 
+/// The service the models name for a failure no text or table named: the one service that
+/// has the operation, else the one service that models the error code.
+fn model_service(f: &Failure) -> Option<String> {
+    if let Some(op) = f.operation.as_deref() {
+        return service_models::service_of_operation(op).map(|s| s.cli.to_string());
+    }
+    let code = f.error_code.as_deref()?;
+    match service_models::services_of_code(code).as_slice() {
+        [one] => Some(one.cli.to_string()),
+        _ => None,
+    }
+}
+
+/// The IAM action behind a failure: the denied action an authorization error names, else
+/// the operation's (`lambda:CreateFunction` for a quota error of CreateFunction).
+pub fn action_of(f: &Failure) -> Option<String> {
+    if let Some(a) = f.authorization.as_ref().and_then(|a| a.action.clone()) {
+        return Some(a);
+    }
+    let op = f.operation.as_deref()?;
+    let svc = f.service.as_deref()?;
+    Some(codes::action_for(svc, op))
+}
+
+/// The Service Quotas service code of a quota failure, also when the quota itself is not
+/// known (`lambda` for any Lambda `LimitExceededException`).
+pub fn quota_service_of(f: &Failure) -> Option<String> {
+    if let Some(q) = &f.quota {
+        return Some(q.service_code.clone());
+    }
+    if f.category != Category::Quota {
+        return None;
+    }
+    let svc = f.service.as_deref()?;
+    service_models::quota_service_code(
+        svc,
+        f.error_code.as_deref().unwrap_or(""),
+        f.message.as_deref().unwrap_or(""),
+    )
+    .map(str::to_string)
+}
+
 #[cfg(test)]
 mod error_format_tests {
     use super::*;
@@ -766,101 +808,5 @@ mod error_format_tests {
                 .as_deref(),
             Some("GetObject")
         );
-    }
-}
-
-/// The service the models name for a failure no text or table named: the one service that
-/// has the operation, else the one service that models the error code.
-fn model_service(f: &Failure) -> Option<String> {
-    if let Some(op) = f.operation.as_deref() {
-        return service_models::service_of_operation(op).map(|s| s.cli.to_string());
-    }
-    let code = f.error_code.as_deref()?;
-    match service_models::services_of_code(code).as_slice() {
-        [one] => Some(one.cli.to_string()),
-        _ => None,
-    }
-}
-
-/// The IAM action behind a failure: the denied action an authorization error names, else
-/// the operation's (`lambda:CreateFunction` for a quota error of CreateFunction).
-pub fn action_of(f: &Failure) -> Option<String> {
-    if let Some(a) = f.authorization.as_ref().and_then(|a| a.action.clone()) {
-        return Some(a);
-    }
-    let op = f.operation.as_deref()?;
-    let svc = f.service.as_deref()?;
-    Some(codes::action_for(svc, op))
-}
-
-/// The Service Quotas service code of a quota failure, also when the quota itself is not
-/// known (`lambda` for any Lambda `LimitExceededException`).
-pub fn quota_service_of(f: &Failure) -> Option<String> {
-    if let Some(q) = &f.quota {
-        return Some(q.service_code.clone());
-    }
-    if f.category != Category::Quota {
-        return None;
-    }
-    let svc = f.service.as_deref()?;
-    service_models::quota_service_code(
-        svc,
-        f.error_code.as_deref().unwrap_or(""),
-        f.message.as_deref().unwrap_or(""),
-    )
-    .map(str::to_string)
-}
-
-#[cfg(test)]
-mod wild_score {
-    //! `cargo test --lib wild_score -- --ignored --nocapture`: the share of the expectations
-    //! in tests/fixtures/wild/expect-*.json the classifier meets, per key.
-    use super::*;
-
-    #[test]
-    #[ignore]
-    fn wild_score() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wild");
-        let mut tally: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
-        let verbose = std::env::var("WILD_VERBOSE").is_ok();
-        for set in ["expect-a.json", "expect-b.json"] {
-            let Ok(s) = std::fs::read_to_string(dir.join(set)) else {
-                continue;
-            };
-            let v: serde_json::Value = serde_json::from_str(&s).unwrap();
-            for (name, want) in v.as_object().unwrap() {
-                let Ok(bytes) = std::fs::read(dir.join("texts").join(name)) else {
-                    continue;
-                };
-                let f = classify(&String::from_utf8_lossy(&bytes), None);
-                for (k, w) in want.as_object().unwrap() {
-                    if k.starts_with('_') {
-                        continue;
-                    }
-                    let got = match k.as_str() {
-                        "category" => Some(f.category.as_str().to_string()),
-                        "action" => action_of(&f),
-                        "quota_service" => quota_service_of(&f),
-                        "error_code" => f.error_code.clone(),
-                        _ => continue,
-                    };
-                    let ok = match w {
-                        serde_json::Value::Null => got.is_none(),
-                        serde_json::Value::String(w) => got.as_deref() == Some(w.as_str()),
-                        _ => false,
-                    };
-                    let t = tally.entry(k.clone()).or_default();
-                    t.1 += 1;
-                    if ok {
-                        t.0 += 1;
-                    } else if verbose {
-                        println!("MISS {name} {k}: want {w} got {got:?}");
-                    }
-                }
-            }
-        }
-        for (k, (ok, n)) in &tally {
-            println!("{k}: {ok}/{n} = {:.1}%", 100.0 * *ok as f64 / *n as f64);
-        }
     }
 }
