@@ -178,19 +178,8 @@ pub use crate::plan::worth_probing;
 /// `explain` text it is false: the caller is only the reader.
 pub fn run_probes(f: &Failure, target: &Target, progress: bool, made_by_caller: bool) -> Findings {
     let deadline = Instant::now() + probe::deadline_from_env();
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            let mut fx = Findings::default();
-            fx.records.push(failed("runtime", &e.to_string()));
-            return fx;
-        }
-    };
     let show = progress && std::io::stderr().is_terminal();
-    let fx = rt.block_on(async {
+    let fx = crate::helpers::block_on(async {
         let work = probe_all(f, target, deadline, made_by_caller);
         tokio::pin!(work);
         if !show {
@@ -207,10 +196,11 @@ pub fn run_probes(f: &Failure, target: &Target, progress: bool, made_by_caller: 
             }
         }
     });
-    // A timed-out look-up may still sit in a blocking DNS resolution; dropping the runtime
-    // would wait for it. The deadline is the deadline.
-    rt.shutdown_background();
-    fx
+    fx.unwrap_or_else(|e| {
+        let mut fx = Findings::default();
+        fx.records.push(failed("runtime", &e.to_string()));
+        fx
+    })
 }
 
 fn failed(probe: &str, summary: &str) -> ProbeRecord {
@@ -491,10 +481,7 @@ pub fn decode(message: Option<&str>, json: bool, target: Target) -> Result<i32> 
     f.category = Category::Authorization;
     f.authorization = Some(auth.clone());
     let deadline = Instant::now() + probe::deadline_from_env();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let fx = rt.block_on(async {
+    let fx = crate::helpers::block_on(async {
         let mut fx = Findings::default();
         let s = match probe::session(&target, deadline).await {
             Ok(s) => s,
@@ -507,8 +494,7 @@ pub fn decode(message: Option<&str>, json: bool, target: Target) -> Result<i32> 
         fx.decoded = d;
         fx.records.push(rec);
         fx
-    });
-    rt.shutdown_background();
+    })?;
     let Some(decoded) = fx.decoded.clone() else {
         let why = fx
             .records

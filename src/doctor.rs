@@ -166,10 +166,7 @@ pub fn run(target: Target) -> Result<i32> {
         }
     }
     let deadline = Instant::now() + probe::deadline_from_env();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(async {
+    crate::helpers::block_on(async {
         let s = match probe::session(&target, deadline).await {
             Ok(s) => s,
             Err(e) => {
@@ -185,7 +182,11 @@ pub fn run(target: Target) -> Result<i32> {
             println!("FAIL  identity: {}", inert_line(&rec.summary));
             return;
         };
-        println!("ok    identity: {} (account {})", inert_line(&c.arn), inert_line(&c.account));
+        println!(
+            "ok    identity: {} (account {})",
+            inert_line(&c.arn),
+            inert_line(&c.account)
+        );
         let src = crate::advise::role_arn_for(&c.arn);
         // One line per kind of look-up, from the actions each declares next to the plan
         // that makes it (crate::plan::Kind), so doctor cannot fall behind the look-ups.
@@ -221,12 +222,14 @@ pub fn run(target: Target) -> Result<i32> {
                 (false, _) => {
                     problems += 1;
                     println!("MISS  {}: awsx cannot {what}", missing.join(", "));
-                    println!("      fix: allow them for {}, or set AWSX_DIAGNOSE_PROFILE to a profile that has them", inert_line(&src));
+                    println!(
+                        "      fix: allow them for {}, or set AWSX_DIAGNOSE_PROFILE to a profile that has them",
+                        inert_line(&src)
+                    );
                 }
             }
         }
-    });
-    rt.shutdown_background();
+    })?;
     Ok(if problems == 0 { 0 } else { 1 })
 }
 

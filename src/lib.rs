@@ -13,6 +13,7 @@ pub mod evaluate;
 pub mod failure;
 pub mod findings;
 pub mod grant;
+pub mod helpers;
 pub mod invocation;
 pub mod knowledge;
 pub mod locate;

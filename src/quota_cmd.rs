@@ -124,11 +124,8 @@ pub fn run(service: &str, filter: &[String], json: bool, target: Target) -> Resu
     };
     let (limit, explicit) = timeout();
     let deadline = Instant::now() + limit;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
     let show_progress = !json && std::io::stderr().is_terminal();
-    let out = rt.block_on(async {
+    let out = crate::helpers::block_on(async {
         let s = probe::session(&target, deadline)
             .await
             .map_err(|e| anyhow::anyhow!("{}", tidy(&e)))?;
@@ -152,9 +149,7 @@ pub fn run(service: &str, filter: &[String], json: bool, target: Target) -> Resu
                 r
             }
         }
-    });
-    // Do not wait for look-ups the deadline abandoned (a blocked DNS resolution).
-    rt.shutdown_background();
+    })?;
     let out = out?;
     match std::io::stdout().lock().write_all(out.stdout.as_bytes()) {
         // `awsx quota ec2 | head`: the reader has what it wanted.

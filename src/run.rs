@@ -8,7 +8,7 @@ use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use std::time::Instant;
@@ -369,6 +369,14 @@ impl Shared {
     }
 }
 
+static HANDOFF_PID: AtomicU32 = AtomicU32::new(0);
+
+/// The `cat` that took over aws's stderr pipe after aws exited (0: none). It is meant to
+/// outlive awsx; `helpers` leaves it alone.
+pub fn handoff_pid() -> u32 {
+    HANDOFF_PID.load(Ordering::SeqCst)
+}
+
 /// After aws exits: wait for the tee to reach EOF. Grandchildren (a pager, a plugin, a
 /// browser started by `sso login`) may hold stderr open; once the pipe has been quiet for
 /// a while, or at the latest [`MAX_WAIT`] after aws exited (a helper that writes often is
@@ -400,7 +408,7 @@ fn wait_for_tee(
         shared.handed_off.store(true, Ordering::SeqCst);
         if let Some(r) = spare {
             // `cat` inherits the read end and our stderr and outlives awsx.
-            let _ = std::process::Command::new("cat")
+            let cat = std::process::Command::new("cat")
                 .stdin(std::process::Stdio::from(std::os::fd::OwnedFd::from(r)))
                 .stdout(std::process::Stdio::from(
                     std::io::stderr()
@@ -414,6 +422,9 @@ fn wait_for_tee(
                 ))
                 .stderr(std::process::Stdio::null())
                 .spawn();
+            if let Ok(cat) = cat {
+                HANDOFF_PID.store(cat.id(), Ordering::SeqCst);
+            }
         }
         return;
     }

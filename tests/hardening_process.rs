@@ -374,6 +374,67 @@ fn aws_does_not_outlive_a_killed_awsx() {
     }
 }
 
+/// A profile's `credential_process` that hangs past the diagnosis deadline (and has a child
+/// of its own) is ended with the diagnosis: aws-config drops its future but not the
+/// process, so without awsx's cleanup both would outlive awsx by 30 s.
+#[test]
+fn a_credential_process_does_not_outlive_the_diagnosis() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (pid1, pid2) = (t.join("cred.pid"), t.join("sleep.pid"));
+    let cred = script(
+        t,
+        "slow-cred",
+        &format!(
+            "#!/bin/sh\necho $$ > {}\nsleep 30 &\necho $! > {}\nwait\n",
+            pid1.display(),
+            pid2.display()
+        ),
+    );
+    let config = t.join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile slow]\ncredential_process = {}\nregion = us-east-1\n",
+            cred.display()
+        ),
+    )
+    .unwrap();
+    let fake = script(
+        t,
+        "aws",
+        "#!/bin/sh\necho 'An error occurred (AccessDenied) when calling the ListBuckets operation: Access Denied' >&2\nexit 254\n",
+    );
+    let mut c = awsx(&fake, t, &["s3api", "list-buckets", "--profile", "slow"]);
+    c.env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", t.join("no-credentials"))
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWSX_TIMEOUT", "1");
+    let start = Instant::now();
+    let out = run(c);
+    let took = start.elapsed();
+    assert_eq!(out.status.code(), Some(254), "{}", text(&out.stderr));
+    assert!(took < Duration::from_secs(10), "awsx took {took:?}");
+    let pids: Vec<u32> = [&pid1, &pid2]
+        .iter()
+        .map(|p| wait_for_line(p).parse().unwrap())
+        .collect();
+    let start = Instant::now();
+    while pids.iter().any(|&p| alive(p)) && start.elapsed() < Duration::from_secs(3) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let left: Vec<u32> = pids.iter().copied().filter(|&p| alive(p)).collect();
+    for &p in &left {
+        unsafe { libc::kill(p as i32, libc::SIGKILL) };
+    }
+    assert!(
+        left.is_empty(),
+        "credential_process processes {left:?} outlived awsx (of {pids:?})"
+    );
+}
+
 #[test]
 fn own_commands_end_quietly_on_a_closed_pipe() {
     let tmp = tempfile::tempdir().unwrap();
