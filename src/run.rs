@@ -431,39 +431,67 @@ fn wait_for_tee(
 }
 
 /// Copies aws's stderr to ours chunk by chunk, keeping a bounded copy.
+///
+/// The copy (`Capture::push`: the tail and the marker scan) runs on a second thread, so
+/// that this one does only what `cat` does, read and write: the chunk read is handed over
+/// with its buffer (no copy), and buffers come back through a pool. A full queue makes
+/// this thread wait for the capture, which bounds memory (≈ 4 MiB of chunks in flight).
 fn tee(mut reader: os_pipe::PipeReader, shared: &Shared) {
-    let mut buf = vec![0u8; 128 * 1024];
+    const CHUNK: usize = 128 * 1024;
+    const IN_FLIGHT: usize = 32;
     // Our fd 2 as a plain file: no std lock per write, and the main thread can print the
     // report while this thread still waits on a pipe a helper keeps open.
     let mut out = std::mem::ManuallyDrop::new(unsafe {
         <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(2)
     });
-    let mut out_ok = true;
-    loop {
-        match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                shared
-                    .last_read_ms
-                    .store(shared.start.elapsed().as_millis() as u64, Ordering::SeqCst);
-                if out_ok {
-                    // A closed or broken stderr on our side must not stop aws: keep
-                    // draining the pipe, just stop writing.
-                    shared.writing.store(true, Ordering::SeqCst);
-                    out_ok = out.write_all(&buf[..n]).is_ok();
-                    shared.writing.store(false, Ordering::SeqCst);
-                }
-                if let Ok(mut c) = shared.capture.lock() {
-                    c.push(&buf[..n]);
-                }
-                if shared.handed_off.load(Ordering::SeqCst) {
-                    break;
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => break,
+    let push = |chunk: &[u8]| {
+        if let Ok(mut c) = shared.capture.lock() {
+            c.push(chunk);
         }
-    }
+    };
+    let (to_capture, chunks) = std::sync::mpsc::sync_channel::<(Vec<u8>, usize)>(IN_FLIGHT);
+    let (to_pool, pool) = std::sync::mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT + 2);
+    std::thread::scope(|scope| {
+        // If the thread cannot start, `chunks` is dropped with it and every send fails:
+        // the chunk is then captured here.
+        let _ = std::thread::Builder::new()
+            .name("capture".into())
+            .spawn_scoped(scope, move || {
+                for (buf, n) in chunks {
+                    push(&buf[..n]);
+                    let _ = to_pool.try_send(buf);
+                }
+            });
+        let mut out_ok = true;
+        loop {
+            let mut buf = pool.try_recv().unwrap_or_else(|_| vec![0u8; CHUNK]);
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            };
+            shared
+                .last_read_ms
+                .store(shared.start.elapsed().as_millis() as u64, Ordering::SeqCst);
+            if out_ok {
+                // A closed or broken stderr on our side must not stop aws: keep draining
+                // the pipe, just stop writing.
+                shared.writing.store(true, Ordering::SeqCst);
+                out_ok = out.write_all(&buf[..n]).is_ok();
+                shared.writing.store(false, Ordering::SeqCst);
+            }
+            if let Err(std::sync::mpsc::SendError((buf, n))) = to_capture.send((buf, n)) {
+                push(&buf[..n]);
+            }
+            if shared.handed_off.load(Ordering::SeqCst) {
+                break;
+            }
+        }
+        // The capture thread drains what is queued and ends; the scope waits for it, so
+        // the capture is complete when this function returns.
+        drop(to_capture);
+    });
 }
 
 /// Ends awsx the way aws ended: same code, or the same signal.
