@@ -178,7 +178,12 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
                     return Ok(2);
                 }
             };
-            crate::diagnose::explain(&text, json, offline, target.into())
+            // Re-runnable only from a file: a pipe's text is gone once read.
+            let rerun = file
+                .as_deref()
+                .filter(|f| *f != "-")
+                .map(|_| std::env::args().skip(1).collect::<Vec<_>>());
+            crate::diagnose::explain(&text, json, offline, target.into(), rerun)
         }
         Command::Decode {
             message,

@@ -99,6 +99,72 @@ pub fn endpoint_all_services() -> bool {
     })
 }
 
+/// The AWS profiles configured on this machine (`[profile X]` and `[default]` in the config
+/// file, `[X]` in the credentials file; `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE`
+/// are honoured), sorted, without repeats. Only the section names are read.
+pub fn profiles_here() -> Vec<String> {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let path = |var: &str, name: &str| {
+        std::env::var_os(var)
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(".aws").join(name)))
+    };
+    let mut out = Vec::new();
+    for (p, is_config) in [
+        (path("AWS_CONFIG_FILE", "config"), true),
+        (path("AWS_SHARED_CREDENTIALS_FILE", "credentials"), false),
+    ] {
+        if let Some(text) = p.and_then(|p| std::fs::read_to_string(p).ok()) {
+            out.extend(profile_sections(&text, is_config));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The profile names of one config (`is_config`) or credentials file.
+fn profile_sections(text: &str, is_config: bool) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let inner = l.strip_prefix('[')?.strip_suffix(']')?.trim();
+            let name = if is_config {
+                match inner.split_once(char::is_whitespace) {
+                    Some(("profile", n)) => n.trim(),
+                    None if inner == "default" => inner,
+                    _ => return None,
+                }
+            } else {
+                inner
+            };
+            (!name.is_empty()).then(|| name.to_string())
+        })
+        .collect()
+}
+
+/// Of `profiles`, the ones worth suggesting for `AWSX_DIAGNOSE_PROFILE` instead of
+/// `current`: every other profile, the ones whose names suggest read or admin rights first.
+pub fn diagnose_profile_candidates(profiles: &[String], current: &str) -> Vec<String> {
+    const HINTS: [&str; 8] = [
+        "admin",
+        "audit",
+        "security",
+        "readonly",
+        "read-only",
+        "ops",
+        "management",
+        "root",
+    ];
+    let mut c: Vec<&String> = profiles.iter().filter(|p| *p != current).collect();
+    c.sort_by_key(|p| {
+        let l = p.to_ascii_lowercase();
+        (!HINTS.iter().any(|h| l.contains(h)), l)
+    });
+    c.into_iter().cloned().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +203,23 @@ mod tests {
             assert_eq!(t.value, Duration::from_secs(10));
             assert!(!t.explicit && t.warning.is_none());
         }
+    }
+
+    #[test]
+    fn profile_sections_of_both_files() {
+        let config =
+            "[default]\nregion=x\n[profile admin]\n[sso-session s]\n[services v]\n[profile  ci ]\n";
+        assert_eq!(profile_sections(config, true), ["default", "admin", "ci"]);
+        assert_eq!(
+            profile_sections("[ops]\n[default]\n", false),
+            ["ops", "default"]
+        );
+        let all: Vec<String> = ["ci", "default", "dev", "security-audit"]
+            .map(String::from)
+            .into();
+        assert_eq!(
+            diagnose_profile_candidates(&all, "ci"),
+            ["security-audit", "default", "dev"]
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The diagnosis flow: classify → plan and run probes under one deadline → advise → render.
 
 use std::io::{IsTerminal, Write};
+use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -88,7 +89,16 @@ pub fn after_failure(
         ));
         fx
     } else if mode == Mode::On && worth_probing(&f) {
-        run_probes(&f, &Target::from_invocation(inv), true, true)
+        let mut fx = run_probes(&f, &Target::from_invocation(inv), true, true);
+        let argv: Option<Vec<String>> = args.iter().map(|a| a.to_str().map(String::from)).collect();
+        fx.rerun = argv.map(|argv| {
+            let profile = inv
+                .profile
+                .clone()
+                .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
+            rerun_with(argv, profile)
+        });
+        fx
     } else {
         Findings::default()
     };
@@ -114,11 +124,20 @@ pub fn after_failure(
         report::text(
             &f,
             &advice,
-            report::colour_enabled(std::io::stderr().is_terminal()),
+            report::Style::for_fd(std::io::stderr().as_fd()),
         )
     };
     let _ = err.write_all(out.as_bytes());
     let _ = err.flush();
+}
+
+/// What `advise` needs to suggest the same run with `AWSX_DIAGNOSE_PROFILE`.
+fn rerun_with(argv: Vec<String>, profile: Option<String>) -> crate::findings::Rerun {
+    crate::findings::Rerun {
+        argv,
+        profile: profile.unwrap_or_else(|| "default".into()),
+        profiles: crate::config::profiles_here(),
+    }
 }
 
 /// Wrap mode, when it writes no report (aws succeeded, a dry run succeeded, or the failure
@@ -389,7 +408,13 @@ fn credentials_configured(target: &Target) -> bool {
 }
 
 /// `awsx explain`: a saved text, report on stdout.
-pub fn explain(text: &str, json: bool, offline: bool, target: Target) -> Result<i32> {
+pub fn explain(
+    text: &str,
+    json: bool,
+    offline: bool,
+    target: Target,
+    rerun: Option<Vec<String>>,
+) -> Result<i32> {
     let started = Instant::now();
     let mut f = classify(text, None);
     if let Some(why) = f.success_shaped() {
@@ -417,6 +442,7 @@ pub fn explain(text: &str, json: bool, offline: bool, target: Target) -> Result<
     if !offline && mode_from_env() == Mode::On && worth_probing(&f) {
         if credentials_configured(&target) {
             fx = run_probes(&f, &target, true, false);
+            fx.rerun = rerun.map(|argv| rerun_with(argv, target.profile.clone()));
         } else {
             fx.records.push(failed(
                 "credentials",
@@ -442,11 +468,7 @@ fn print_report(f: &Failure, fx: &Findings, advice: &Advice, json: Option<&repor
         report::add_run_fields(&mut v, run, fx);
         format!("{}\n", report::json_text(&v, true))
     } else {
-        report::text(
-            f,
-            advice,
-            report::colour_enabled(std::io::stdout().is_terminal()),
-        )
+        report::text(f, advice, report::Style::for_fd(std::io::stdout().as_fd()))
     };
     let _ = out.write_all(s.as_bytes());
 }

@@ -121,6 +121,58 @@ pub struct KeyFacts {
     pub grants: Option<usize>,
 }
 
+/// How a look-up ended, read from its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    /// This identity may not make the call (so `AWSX_DIAGNOSE_PROFILE` may help).
+    Denied,
+    /// No answer before the deadline.
+    TimedOut,
+    /// The endpoint (an emulator, an S3-compatible service) does not implement the call.
+    NotImplemented,
+    /// Anything else: no credentials, a network error, an unexpected answer.
+    Failed,
+}
+
+impl ProbeRecord {
+    pub fn outcome(&self) -> Outcome {
+        if self.ok {
+            Outcome::Ok
+        } else if self.denied {
+            Outcome::Denied
+        } else if self.timed_out {
+            Outcome::TimedOut
+        } else if matches!(
+            self.error_code.as_deref(),
+            Some("NotImplemented" | "InvalidAction" | "UnknownOperationException")
+        ) {
+            Outcome::NotImplemented
+        } else {
+            Outcome::Failed
+        }
+    }
+
+    /// The AWS action the look-up was refused or failed on: the record's own name, or for
+    /// a look-up that makes several calls (`iam:identity-policies`) the call its summary
+    /// names first (`iam:ListUserPolicies: denied …`).
+    pub fn action(&self) -> &str {
+        fn named(s: &str) -> Option<&str> {
+            let (svc, op) = s.split_once(':')?;
+            (!svc.is_empty()
+                && svc
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && op.starts_with(|c: char| c.is_ascii_uppercase())
+                && op.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .then_some(s)
+        }
+        named(&self.probe)
+            .or_else(|| self.summary.split(": ").next().and_then(named))
+            .unwrap_or(&self.probe)
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Findings {
     pub records: Vec<ProbeRecord>,
@@ -144,6 +196,21 @@ pub struct Findings {
     /// an `explain` text whose principal is the caller). Otherwise the caller is only the
     /// reader, and nothing is attributed to it.
     pub subject_is_caller: bool,
+    /// What to re-run for a fuller diagnosis when look-ups were denied: awsx's own
+    /// arguments (the aws command line in wrap mode), and the profile the look-ups used.
+    #[serde(skip)]
+    pub rerun: Option<Rerun>,
+}
+
+/// How to run the same diagnosis again with `AWSX_DIAGNOSE_PROFILE` (see `advise`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rerun {
+    /// awsx's arguments, exactly as given (never shown when they hold a credential).
+    pub argv: Vec<String>,
+    /// The profile the look-ups ran as (`default` when none was named).
+    pub profile: String,
+    /// The profiles configured on this machine (`config::profiles_here`).
+    pub profiles: Vec<String>,
 }
 
 impl Findings {

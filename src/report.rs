@@ -47,15 +47,84 @@ fn evidence_tag(e: Evidence) -> &'static str {
     }
 }
 
-/// The text report. Every AWS-provided string goes through `inert`.
-pub fn text(f: &Failure, advice: &Advice, colour: bool) -> String {
+/// How the text report is laid out: colour, and the width prose is wrapped to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Style {
+    pub colour: bool,
+    pub width: usize,
+}
+
+impl Style {
+    /// No colour, 80 columns: what a file or a pipe gets.
+    pub const PLAIN: Style = Style {
+        colour: false,
+        width: 80,
+    };
+
+    /// For a report written to `fd`: colour on a terminal (NO_COLOR, CLICOLOR_FORCE), and
+    /// the terminal's width (`COLUMNS` when set), 80 columns when not a terminal.
+    pub fn for_fd(fd: std::os::fd::BorrowedFd<'_>) -> Style {
+        use std::io::IsTerminal;
+        let tty = fd.is_terminal();
+        let columns = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+            .filter(|&c| c > 0);
+        let width = match (tty, columns) {
+            (true, Some(c)) => c,
+            (true, None) => terminal_width(fd).unwrap_or(80),
+            (false, _) => 80,
+        };
+        Style {
+            colour: colour_enabled(tty),
+            width: width.clamp(40, 200),
+        }
+    }
+}
+
+fn terminal_width(fd: std::os::fd::BorrowedFd<'_>) -> Option<usize> {
+    use std::os::fd::AsRawFd;
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCGWINSZ, &mut ws) } == 0;
+    (ok && ws.ws_col > 0).then_some(ws.ws_col as usize)
+}
+
+/// `text` wrapped to `width` columns, the first line after `first`, the others after
+/// `rest` (a hanging indent). Words are never broken, not even at hyphens: an ARN or a
+/// name longer than the line runs past it whole, so it can still be copied.
+fn wrap(text: &str, width: usize, first: &str, rest: &str) -> String {
+    let opts = textwrap::Options::new(width)
+        .initial_indent(first)
+        .subsequent_indent(rest)
+        .break_words(false)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+    textwrap::fill(text, opts)
+}
+
+/// The text report. Every AWS-provided string goes through `inert`. Prose (fact values,
+/// step texts) is wrapped to `style.width`; commands and documents never are: a wrapped
+/// command no longer pastes.
+pub fn text(f: &Failure, advice: &Advice, style: Style) -> String {
+    let colour = style.colour;
     let mut out = String::new();
-    let head = format!("awsx: {}", inert_line(&advice.headline));
-    let cat = format!("[{}]", f.category.as_str());
+    let head = wrap(
+        &format!("{} [{}]", inert_line(&advice.headline), f.category.as_str()),
+        style.width,
+        "awsx: ",
+        "      ",
+    );
     if colour {
-        out.push_str(&format!("{} {}\n", head.bold().red(), cat.dimmed()));
+        // Colour the wrapped lines, the category tag dim.
+        let (body, cat) = head.rsplit_once(" [").unwrap_or((&head, ""));
+        let cat = if cat.is_empty() {
+            String::new()
+        } else {
+            format!("[{cat}")
+        };
+        out.push_str(&format!("{} {}\n", body.bold().red(), cat.dimmed()));
     } else {
-        out.push_str(&format!("{head} {cat}\n"));
+        out.push_str(&head);
+        out.push('\n');
     }
     let width = advice
         .facts
@@ -63,14 +132,37 @@ pub fn text(f: &Failure, advice: &Advice, colour: bool) -> String {
         .map(|x| x.label.len())
         .max()
         .unwrap_or(0);
+    let hang = " ".repeat(width + 4);
     for fact in &advice.facts {
         let label = format!("{:>width$}", fact.label);
         let tag = format!("({})", evidence_tag(fact.evidence));
-        let value = inert(&fact.value).replace('\n', &format!("\n  {:width$}  ", ""));
-        if colour {
-            out.push_str(&format!("  {}  {} {}\n", label.cyan(), value, tag.dimmed()));
+        let mut lines: Vec<String> = Vec::new();
+        for (i, part) in inert(&fact.value).split('\n').enumerate() {
+            let first = if i == 0 {
+                format!("  {label}  ")
+            } else {
+                hang.clone()
+            };
+            lines.push(wrap(
+                part,
+                style.width.saturating_sub(tag.len() + 1),
+                &first,
+                &hang,
+            ));
+        }
+        let body = lines.join("\n");
+        let body = if colour {
+            // The label is the first `width + 4` columns of the first line.
+            let split = 2 + width;
+            let (l, v) = body.split_at(split.min(body.len()));
+            format!("{}{v}", l.cyan())
         } else {
-            out.push_str(&format!("  {label}  {value} {tag}\n"));
+            body
+        };
+        if colour {
+            out.push_str(&format!("{body} {}\n", tag.dimmed()));
+        } else {
+            out.push_str(&format!("{body} {tag}\n"));
         }
     }
     if !advice.next_steps.is_empty() {
@@ -80,7 +172,10 @@ pub fn text(f: &Failure, advice: &Advice, colour: bool) -> String {
             "  Next steps\n"
         });
         for (i, s) in advice.next_steps.iter().enumerate() {
-            out.push_str(&format!("  {}. {}\n", i + 1, inert_line(&s.text)));
+            let n = format!("  {}. ", i + 1);
+            let hang = " ".repeat(n.len());
+            out.push_str(&wrap(&inert_line(&s.text), style.width, &n, &hang));
+            out.push('\n');
             if let Some(c) = &s.command {
                 let c = inert_line(c);
                 if colour {

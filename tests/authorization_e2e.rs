@@ -400,34 +400,60 @@ fn denied_lookups_give_a_one_line_hint_and_diagnose_profile_switches_identity() 
         "--image-id",
         "ami-1",
     ];
-    let (direct, wrapped) = run_pair(&cli, home.path(), &args, &[]);
-    let report = text(appended(&wrapped.stderr, &direct.stderr));
-    let hint: Vec<&str> = report
-        .lines()
-        .filter(|l| l.contains("AWSX_DIAGNOSE_PROFILE"))
-        .collect();
-    assert!(!hint.is_empty(), "{report}");
-    assert!(
-        report.contains("sts:DecodeAuthorizationMessage"),
-        "{report}"
-    );
-    // The decode command is offered with the blob, since awsx could not decode it.
-    assert!(report.contains(&format!("awsx decode {BLOB}")), "{report}");
-
-    // With a diagnosis profile, the look-ups use its keys (the stub's denials are for the
-    // failed command's key only).
+    // Profiles configured on this machine: the hint names one of them (never the one the
+    // failed command used, `default` here), not a placeholder.
     std::fs::create_dir_all(home.path().join(".aws")).unwrap();
     std::fs::write(
         home.path().join(".aws/credentials"),
-        "[diag]\naws_access_key_id = AKIADIAGNOSEPROFILE1\naws_secret_access_key = diag-secret-never-printed\n",
+        "[default]\naws_access_key_id = AKIADEFAULTPROFILE01\naws_secret_access_key = x\n\
+         [diag]\naws_access_key_id = AKIADIAGNOSEPROFILE1\naws_secret_access_key = diag-secret-never-printed\n",
     )
     .unwrap();
-    let (direct, wrapped) = run_pair(
-        &cli,
-        home.path(),
-        &args,
-        &[("AWSX_DIAGNOSE_PROFILE", "diag"), ("AWSX_REPORT", "json")],
+    let (direct, wrapped) = run_pair(&cli, home.path(), &args, &[]);
+    let report = text(appended(&wrapped.stderr, &direct.stderr));
+    // Every denied look-up in one line, not one line each.
+    let denied: Vec<&str> = report
+        .lines()
+        .filter(|l| l.trim_start().starts_with("Not looked up"))
+        .collect();
+    assert_eq!(denied.len(), 1, "{report}");
+    assert!(
+        report.contains("sts:DecodeAuthorizationMessage")
+            && report.contains("iam:SimulatePrincipalPolicy"),
+        "{report}"
     );
+    assert!(!report.contains("Look-up "), "{report}");
+    let hint: Vec<&str> = report
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("AWSX_DIAGNOSE_PROFILE="))
+        .collect();
+    let expected = format!(
+        "AWSX_DIAGNOSE_PROFILE=diag awsx --endpoint-url {} ec2 run-instances --image-id ami-1",
+        stub.url
+    );
+    assert_eq!(hint, [expected.as_str()], "{report}");
+    // The decode command is offered with the blob, since awsx could not decode it.
+    assert!(report.contains(&format!("awsx decode {BLOB}")), "{report}");
+
+    // The hint, pasted into a shell as printed (with the JSON report asked for): the
+    // look-ups now use the diag profile's keys (the stub's denials are for the failed
+    // command's key only), and the failed command itself keeps its own.
+    let bin_dir = awsx_bin().parent().unwrap().to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut pasted = std::process::Command::new("sh");
+    clean_env(&mut pasted, home.path());
+    pasted
+        .env("PATH", path)
+        .env("AWSX_AWS_CLI", &cli)
+        .env("AWSX_REPORT", "json")
+        .args(["-c", hint[0]]);
+    let wrapped = run(&mut pasted);
+    assert_eq!(direct.status.code(), wrapped.status.code());
     let r = json_report(&wrapped, &direct.stderr);
     assert_eq!(r["authorization"]["decision"], "implicit-deny", "{r}");
     let reqs = stub.requests();
@@ -485,7 +511,7 @@ fn a_silent_endpoint_cannot_hang_the_script() {
         );
         let report = text(appended(&wrapped.stderr, &direct.stderr));
         assert!(
-            report.contains("did not answer in time"),
+            report.contains("no answer in time: sts:"),
             "{name}: {report}"
         );
         // Still the offline diagnosis and the decode command.

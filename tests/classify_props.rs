@@ -14,7 +14,7 @@ proptest! {
         let f = awsx::classify::classify(&text, None);
         let fx = awsx::findings::Findings::default();
         let advice = awsx::advise::advise(&f, &fx);
-        let _ = awsx::report::text(&f, &advice, true);
+        let _ = awsx::report::text(&f, &advice, awsx::report::Style { colour: true, width: 60 });
         let _ = awsx::report::json(&f, &fx, &advice);
     }
 

@@ -123,7 +123,29 @@ fn golden_text_reports() {
         let f = classify(&t, None);
         categories.insert(f.category.as_str());
         let advice = advise(&f, &Findings::default());
-        let text = report::text(&f, &advice, false);
+        let text = report::text(&f, &advice, report::Style::PLAIN);
+        // Prose is wrapped to the width; commands and documents are not (a wrapped command
+        // no longer pastes), nor is a word longer than the line (an ARN stays whole).
+        for width in [60, 80, 120] {
+            let styled = report::text(
+                &f,
+                &advice,
+                report::Style {
+                    colour: false,
+                    width,
+                },
+            );
+            for line in styled.lines() {
+                let command = line.starts_with("       ") && !line.trim_start().starts_with('(');
+                let one_word = line
+                    .split_whitespace()
+                    .any(|w| w.chars().count() > width / 2);
+                assert!(
+                    command || one_word || line.chars().count() <= width,
+                    "{fixture} at {width} columns: {line:?}"
+                );
+            }
+        }
         insta::with_settings!({
             description => *fixture,
             omit_expression => true,

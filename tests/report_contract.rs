@@ -60,7 +60,7 @@ fn text_and_json_agree_on_headline_resource_and_commands_for_every_fixture() {
         let f = classify(&t, None);
         let fx = Findings::default();
         let advice = advise(&f, &fx);
-        let text = report::text(&f, &advice, false);
+        let text = report::text(&f, &advice, report::Style::PLAIN);
         let v = report::json(&f, &fx, &advice);
         // What a reader of the JSON sees (escaped and redacted like the text).
         let v: Value = serde_json::from_str(&report::json_text(&v, false)).unwrap();

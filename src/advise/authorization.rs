@@ -7,7 +7,7 @@ use crate::grant;
 pub(super) fn decision_text(d: Decision) -> &'static str {
     match d {
         Decision::ExplicitDeny => "explicit deny",
-        Decision::ImplicitDeny => "implicit deny (nothing allows it)",
+        Decision::ImplicitDeny => "implicit deny",
         Decision::Unknown => "denied",
     }
 }
@@ -180,7 +180,11 @@ pub(super) fn authorization(b: &mut Builder) -> String {
             _ => {}
         }
     }
-    b.fact("Decision", decision_text(decision), decision_evidence);
+    let said = match decision {
+        Decision::ImplicitDeny => "implicit deny: no statement allows it",
+        d => decision_text(d),
+    };
+    b.fact("Decision", said, decision_evidence);
     if layer != Layer::Unknown {
         let arn = a
             .policy_arn

@@ -176,30 +176,16 @@ pub fn advise(f: &Failure, fx: &Findings) -> Advice {
         Category::Validation => validation(&mut b),
         Category::Other => other(&mut b),
     };
-    for r in fx.records.iter().filter(|r| !r.ok) {
-        // What awsx could not learn is itself worth a line, marked as a note, not a fact.
-        let line = if r.probe == "look-ups" {
-            r.summary.clone()
-        } else if r.probe == "credentials" {
-            format!("not made: {}", r.summary)
-        } else if r.timed_out {
-            format!("{} did not answer in time", r.probe)
-        } else {
-            format!("{} failed: {}", r.probe, r.summary)
-        };
-        b.fact("Look-up", line, Evidence::Note);
-    }
-    if fx.diagnose_profile.is_none() {
-        let denied: Vec<&str> = fx.denied_probes().map(|r| r.probe.as_str()).collect();
-        if !denied.is_empty() {
-            b.step(
-                format!(
-                    "awsx could not look everything up: this identity may not call {}. Re-run with a profile that may, e.g.",
-                    denied.join(", ")
-                ),
-                Some("AWSX_DIAGNOSE_PROFILE=<admin-profile> awsx <same command>".to_string()),
-            );
-        }
+    lookups_not_made(&mut b);
+    // The caller is the principal (wrap mode, no AWSX_DIAGNOSE_PROFILE): say it once.
+    if let Some(c) = &fx.caller
+        && fx.subject_is_caller
+        && fx.diagnose_profile.is_none()
+        && b.facts
+            .iter()
+            .any(|x| x.label == "Principal" && x.value == c.arn)
+    {
+        b.facts.retain(|x| x.label != "Caller");
     }
     Advice {
         headline,
@@ -207,6 +193,93 @@ pub fn advise(f: &Failure, fx: &Findings) -> Advice {
         next_steps: b.steps,
         decision: b.settled.map(|s| s.0),
         layer: b.settled.map(|s| s.1),
+    }
+}
+
+/// What awsx could not learn, in one line (a note, not a fact), and the one command that
+/// would let it: the same run with `AWSX_DIAGNOSE_PROFILE` set to a profile configured here.
+fn lookups_not_made(b: &mut Builder) {
+    use crate::findings::Outcome;
+    let fx = b.fx;
+    let mut by: [(Outcome, &str, Vec<String>); 4] = [
+        (Outcome::Denied, "denied to this identity", Vec::new()),
+        (Outcome::TimedOut, "no answer in time", Vec::new()),
+        (
+            Outcome::NotImplemented,
+            "not implemented by the endpoint",
+            Vec::new(),
+        ),
+        (Outcome::Failed, "failed", Vec::new()),
+    ];
+    for r in fx.records.iter().filter(|r| !r.ok) {
+        // Records that are not one call: why no look-up was made at all.
+        if r.probe == "look-ups" || r.probe == "credentials" || r.probe == "runtime" {
+            let why = if r.probe == "look-ups" {
+                r.summary.clone()
+            } else {
+                format!("none made: {}", r.summary)
+            };
+            b.fact("Look-ups", why, Evidence::Note);
+            continue;
+        }
+        let o = r.outcome();
+        let entry = match o {
+            Outcome::Failed => format!("{} ({})", r.action(), r.summary),
+            _ => r.action().to_string(),
+        };
+        if let Some((_, _, list)) = by.iter_mut().find(|(k, _, _)| *k == o)
+            && !list.contains(&entry)
+        {
+            list.push(entry);
+        }
+    }
+    let line: Vec<String> = by
+        .iter()
+        .filter(|(_, _, l)| !l.is_empty())
+        .map(|(_, what, l)| format!("{what}: {}", l.join(", ")))
+        .collect();
+    if !line.is_empty() {
+        b.fact("Not looked up", line.join("; "), Evidence::Note);
+    }
+    if fx.diagnose_profile.is_some() || fx.denied_probes().next().is_none() {
+        return;
+    }
+    let text = "Some look-ups were denied to this identity. For the full diagnosis, re-run with a profile that may make them";
+    let rerun = fx.rerun.as_ref();
+    let candidates = rerun
+        .map(|r| crate::config::diagnose_profile_candidates(&r.profiles, &r.profile))
+        .unwrap_or_default();
+    // The same arguments, unless they hold a credential (never print one).
+    let argv = rerun
+        .map(|r| &r.argv)
+        .filter(|a| crate::report::redact_argv(a) == **a);
+    match (candidates.first(), argv) {
+        (Some(p), Some(argv)) => {
+            let others = if candidates.len() > 1 {
+                format!(
+                    " (other profiles here: {})",
+                    candidates[1..candidates.len().min(4)].join(", ")
+                )
+            } else {
+                String::new()
+            };
+            let line = std::iter::once(format!("AWSX_DIAGNOSE_PROFILE={}", sh(p)))
+                .chain(std::iter::once("awsx".to_string()))
+                .chain(argv.iter().map(|a| sh(a)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            b.step(format!("{text}, e.g. {p}{others}:"), Some(line));
+        }
+        (Some(p), None) => b.step(
+            format!("{text}: set AWSX_DIAGNOSE_PROFILE to one (e.g. {p}) and run the command again."),
+            None,
+        ),
+        (None, _) => b.step(
+            format!(
+                "{text}: no other profile is configured on this machine; configure one and set AWSX_DIAGNOSE_PROFILE to it."
+            ),
+            None,
+        ),
     }
 }
 

@@ -334,6 +334,7 @@ pub(crate) fn unreadable(rec: &mut ProbeRecord, what: &str) {
             rec.summary,
             rec.probe.split(':').nth(1).unwrap_or(&rec.probe)
         );
+        rec.error_code = Some("NotImplemented".into());
     }
 }
 
