@@ -37,6 +37,9 @@ _awsx() {
             awsx,init)
                 cmd="awsx__subcmd__init"
                 ;;
+            awsx,man)
+                cmd="awsx__subcmd__man"
+                ;;
             awsx,quota)
                 cmd="awsx__subcmd__quota"
                 ;;
@@ -61,6 +64,9 @@ _awsx() {
             awsx__subcmd__help,init)
                 cmd="awsx__subcmd__help__subcmd__init"
                 ;;
+            awsx__subcmd__help,man)
+                cmd="awsx__subcmd__help__subcmd__man"
+                ;;
             awsx__subcmd__help,quota)
                 cmd="awsx__subcmd__help__subcmd__quota"
                 ;;
@@ -71,7 +77,7 @@ _awsx() {
 
     case "${cmd}" in
         awsx)
-            opts="-h -V --help --version explain decode quota init doctor completions awsx help"
+            opts="-h -V --help --version explain decode quota init doctor completions awsx man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -191,7 +197,7 @@ _awsx() {
             return 0
             ;;
         awsx__subcmd__help)
-            opts="explain decode quota init doctor completions awsx help"
+            opts="explain decode quota init doctor completions awsx man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -302,6 +308,20 @@ _awsx() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        awsx__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         awsx__subcmd__help__subcmd__quota)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -318,6 +338,20 @@ _awsx() {
             ;;
         awsx__subcmd__init)
             opts="-h --help bash zsh fish"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        awsx__subcmd__man)
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -33,7 +33,7 @@ _arguments "${_arguments_options[@]}" : \
 '--profile=[Profile for the look-ups]:PROFILE:_default' \
 '--region=[Region for the look-ups]:REGION:_default' \
 '--endpoint-url=[Endpoint for the look-ups (an emulator or proxy)]:ENDPOINT_URL:_default' \
-'--json[Print the JSON report (schema 1)]' \
+'--json[Print the JSON report (schema 2)]' \
 '--offline[Read the text only; make no AWS calls]' \
 '-h[Print help]' \
 '--help[Print help]' \
@@ -45,7 +45,7 @@ _arguments "${_arguments_options[@]}" : \
 '--profile=[Profile for the look-ups]:PROFILE:_default' \
 '--region=[Region for the look-ups]:REGION:_default' \
 '--endpoint-url=[Endpoint for the look-ups (an emulator or proxy)]:ENDPOINT_URL:_default' \
-'--json[]' \
+'--json[Print only the decoded JSON on stdout (the analysis is left out)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 '::message -- The blob (it may start with `-`), a whole error text containing it, a file, or `-` for stdin:_default' \
@@ -56,7 +56,7 @@ _arguments "${_arguments_options[@]}" : \
 '--profile=[Profile for the look-ups]:PROFILE:_default' \
 '--region=[Region for the look-ups]:REGION:_default' \
 '--endpoint-url=[Endpoint for the look-ups (an emulator or proxy)]:ENDPOINT_URL:_default' \
-'--json[]' \
+'--json[Print the quotas as JSON (with region and account)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':service -- Service Quotas service code\: ec2, vpc, lambda, iam, s3, …:_default' \
@@ -87,6 +87,12 @@ _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
 (awsx)
+_arguments "${_arguments_options[@]}" : \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(man)
 _arguments "${_arguments_options[@]}" : \
 '-h[Print help]' \
 '--help[Print help]' \
@@ -132,6 +138,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(man)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -155,6 +165,7 @@ _awsx_commands() {
 'doctor:Check the setup\: which aws runs, loop check, identity and diagnosis permissions' \
 'completions:Print completions for awsx'\''s own commands' \
 'awsx:awsx'\''s own help and version\: \`awsx awsx --help\`, \`awsx awsx --version\`' \
+'man:Print awsx'\''s man page (roff)\: \`awsx awsx man | man -l -\`, or save it as awsx.1' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'awsx commands' commands "$@"
@@ -194,6 +205,7 @@ _awsx__subcmd__help_commands() {
 'doctor:Check the setup\: which aws runs, loop check, identity and diagnosis permissions' \
 'completions:Print completions for awsx'\''s own commands' \
 'awsx:awsx'\''s own help and version\: \`awsx awsx --help\`, \`awsx awsx --version\`' \
+'man:Print awsx'\''s man page (roff)\: \`awsx awsx man | man -l -\`, or save it as awsx.1' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'awsx help commands' commands "$@"
@@ -233,6 +245,11 @@ _awsx__subcmd__help__subcmd__init_commands() {
     local commands; commands=()
     _describe -t commands 'awsx help init commands' commands "$@"
 }
+(( $+functions[_awsx__subcmd__help__subcmd__man_commands] )) ||
+_awsx__subcmd__help__subcmd__man_commands() {
+    local commands; commands=()
+    _describe -t commands 'awsx help man commands' commands "$@"
+}
 (( $+functions[_awsx__subcmd__help__subcmd__quota_commands] )) ||
 _awsx__subcmd__help__subcmd__quota_commands() {
     local commands; commands=()
@@ -242,6 +259,11 @@ _awsx__subcmd__help__subcmd__quota_commands() {
 _awsx__subcmd__init_commands() {
     local commands; commands=()
     _describe -t commands 'awsx init commands' commands "$@"
+}
+(( $+functions[_awsx__subcmd__man_commands] )) ||
+_awsx__subcmd__man_commands() {
+    local commands; commands=()
+    _describe -t commands 'awsx man commands' commands "$@"
 }
 (( $+functions[_awsx__subcmd__quota_commands] )) ||
 _awsx__subcmd__quota_commands() {

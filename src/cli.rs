@@ -32,6 +32,10 @@ Environment (awsx takes no aws flags; its settings are all AWSX_* variables):
   AWSX_REPORT_FILE=PATH      also write the JSON report to PATH (a success record after a success)
   AWSX_TIMEOUT=SECONDS       deadline for all AWS look-ups together (default 4)
   AWSX_DIAGNOSE_PROFILE=P    run the look-ups with profile P instead of the failed command's
+  AWSX_REPORT_SCHEMA=1       write the JSON report's schema number as 1 (default 2; deprecated)
+  AWSX_ENDPOINT_ALL_SERVICES=1
+                             send every look-up to a non-loopback --endpoint-url, not only
+                             the service it serves
   NO_COLOR / CLICOLOR_FORCE  colour off / on regardless of the terminal
 
 awsx's own help and version: `awsx awsx --help`, `awsx awsx --version`
@@ -53,7 +57,7 @@ pub enum Command {
     Explain {
         /// File to read; `-` or nothing reads stdin
         file: Option<String>,
-        /// Print the JSON report (schema 1)
+        /// Print the JSON report (schema 2)
         #[arg(long)]
         json: bool,
         /// Read the text only; make no AWS calls
@@ -67,6 +71,7 @@ pub enum Command {
         /// The blob (it may start with `-`), a whole error text containing it, a file, or `-` for stdin
         #[arg(allow_hyphen_values = true)]
         message: Option<String>,
+        /// Print only the decoded JSON on stdout (the analysis is left out)
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -78,6 +83,7 @@ pub enum Command {
         service: String,
         /// Words to filter quota names by, or a quota code (L-…) to show one quota
         filter: Vec<String>,
+        /// Print the quotas as JSON (with region and account)
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -100,6 +106,8 @@ pub enum Command {
     },
     /// awsx's own help and version: `awsx awsx --help`, `awsx awsx --version`
     Awsx,
+    /// Print awsx's man page (roff): `awsx awsx man | man -l -`, or save it as awsx.1
+    Man,
 }
 
 /// Where and as whom awsx's own commands make their AWS look-ups.
@@ -137,6 +145,65 @@ pub enum InitShell {
 pub const BASH_INIT: &str = include_str!("../shell/awsx.bash");
 pub const ZSH_INIT: &str = include_str!("../shell/awsx.zsh");
 pub const FISH_INIT: &str = include_str!("../shell/awsx.fish");
+
+/// awsx(1), one page from clap's definitions (clap_mangen): wrap mode first, then each own
+/// command with its options as a subsection, then the environment (the help's epilogue).
+fn man_page() -> Result<Vec<u8>> {
+    use clap_mangen::Man;
+    let cli = Cli::command();
+    let mut page = Vec::new();
+    let main = Man::new(cli.clone());
+    main.render_title(&mut page)?;
+    main.render_name_section(&mut page)?;
+    page.extend_from_slice(
+        b".SH SYNOPSIS\n\\fBawsx\\fR \\fIaws-arguments\\fR...\n.br\n\\fBawsx\\fR \\fIcommand\\fR [\\fIoptions\\fR]\n.br\n\\fBawsx awsx\\fR [\\fB--help\\fR|\\fB--version\\fR|\\fBman\\fR]\n",
+    );
+    // The help's epilogue (wrap mode, the AWSX_* table) as it is laid out, not refilled.
+    page.extend_from_slice(b".SH DESCRIPTION\n.nf\n");
+    for line in ENV_HELP.lines() {
+        let line = line.replace('\\', "\\e");
+        if line.starts_with(['.', '\'']) {
+            page.extend_from_slice(b"\\&");
+        }
+        page.extend_from_slice(line.as_bytes());
+        page.push(b'\n');
+    }
+    page.extend_from_slice(b".fi\n");
+    page.extend_from_slice(b".SH COMMANDS\n");
+    for sub in cli
+        .get_subcommands()
+        .filter(|c| !matches!(c.get_name(), "help" | "awsx"))
+    {
+        let name = match sub.get_name() {
+            "man" => "awsx awsx man".to_string(),
+            n => format!("awsx {n}"),
+        };
+        let man = Man::new(sub.clone().name(name.clone()).bin_name(name.clone()));
+        page.extend_from_slice(format!(".SS \"{name}\"\n").as_bytes());
+        let mut body = Vec::new();
+        man.render_synopsis_section(&mut body)?;
+        man.render_description_section(&mut body)?;
+        if sub.get_arguments().any(|a| !a.is_hide_set()) {
+            man.render_options_section(&mut body)?;
+        }
+        if sub.get_after_help().is_some() {
+            man.render_extra_section(&mut body)?;
+        }
+        // Their own .SH headings become paragraphs inside the subsection.
+        for line in String::from_utf8_lossy(&body).lines() {
+            match line.strip_prefix(".SH ") {
+                Some("SYNOPSIS") => {}
+                Some(_) => page.extend_from_slice(b".PP\n"),
+                None => {
+                    page.extend_from_slice(line.as_bytes());
+                    page.push(b'\n');
+                }
+            }
+        }
+    }
+    main.render_version_section(&mut page)?;
+    Ok(page)
+}
 
 pub fn run(args: Vec<OsString>) -> Result<i32> {
     let mut argv = vec![OsString::from("awsx")];
@@ -211,6 +278,10 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "awsx", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Man => {
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &man_page()?)?;
             Ok(0)
         }
         Command::Awsx => {

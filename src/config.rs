@@ -88,6 +88,27 @@ fn warn_once(line: &str) {
     }
 }
 
+/// The JSON report's schema number: 2 (the current one), or 1 with `AWSX_REPORT_SCHEMA=1`
+/// for readers that check the number, during schema 1's deprecation period. The documents
+/// are the same: every field schema 2 added is one schema 1 declared optional.
+pub fn report_schema() -> u64 {
+    match std::env::var("AWSX_REPORT_SCHEMA")
+        .ok()
+        .as_deref()
+        .map(str::trim)
+    {
+        None | Some("") | Some("2") => crate::report::SCHEMA_VERSION,
+        Some("1") => 1,
+        Some(other) => {
+            warn_once(&format!(
+                "awsx: AWSX_REPORT_SCHEMA={:?} is not 1 or 2; using 2",
+                crate::sanitize::inert_line(other)
+            ));
+            2
+        }
+    }
+}
+
 /// `AWSX_ENDPOINT_ALL_SERVICES=1`: send every look-up to the command's `--endpoint-url`,
 /// whatever service it serves and whoever runs it.
 pub fn endpoint_all_services() -> bool {

@@ -188,49 +188,98 @@ pub fn run(target: Target) -> Result<i32> {
             inert_line(&c.account)
         );
         let src = crate::advise::role_arn_for(&c.arn);
-        // One line per kind of look-up, from the actions each declares next to the plan
-        // that makes it (crate::plan::Kind), so doctor cannot fall behind the look-ups.
-        // The caller was just read; it needs no check.
-        let groups = crate::plan::Kind::ALL
+        problems += permissions(&s, &src).await;
+    })?;
+    Ok(if problems == 0 { 0 } else { 1 })
+}
+
+/// One line per kind of look-up, from the actions each declares next to the plan that makes
+/// it (crate::plan::Kind), so doctor cannot fall behind the look-ups; kinds that call the same
+/// actions share a line, each action is simulated once, and one fix line ends the list.
+/// Returns the number of problems.
+async fn permissions(s: &probe::Session, src: &str) -> usize {
+    use crate::findings::Outcome;
+    use crate::plan::Kind;
+    // The caller was just read; it needs no check.
+    let mut groups: Vec<(&'static [&'static str], Vec<&'static str>)> = Vec::new();
+    for k in Kind::ALL.iter().filter(|k| **k != Kind::Caller) {
+        match groups.iter_mut().find(|(a, _)| *a == k.actions()) {
+            Some((_, purposes)) => purposes.push(k.purpose()),
+            None => groups.push((k.actions(), vec![k.purpose()])),
+        }
+    }
+    let mut actions: Vec<&str> = groups.iter().flat_map(|(a, _)| a.iter().copied()).collect();
+    actions.dedup();
+    let mut seen = std::collections::HashSet::new();
+    actions.retain(|a| seen.insert(*a));
+    let sims = futures_util::future::join_all(
+        actions
             .iter()
-            .filter(|k| **k != crate::plan::Kind::Caller)
-            .map(|k| (k.purpose(), k.actions()));
-        for (what, actions) in groups {
-            let sims = futures_util::future::join_all(
-                actions
-                    .iter()
-                    .map(|a| probe::iam::simulate(&s, &src, a, None, &[])),
-            )
-            .await;
-            let mut missing = Vec::new();
-            let mut unknown = None;
-            for (a, (sim, rec)) in actions.iter().zip(sims) {
-                match sim {
-                    Some(sim) if sim.decision == "allowed" => {}
-                    Some(_) => missing.push(*a),
-                    None => unknown = Some(rec.summary),
-                }
+            .map(|a| probe::iam::simulate(s, src, a, None, &[])),
+    )
+    .await;
+    let verdict: std::collections::HashMap<&str, _> = actions.iter().copied().zip(sims).collect();
+    // The simulation itself could not run: nothing else can be tested, say so once.
+    if let Some((_, rec)) = verdict.values().find(|(sim, _)| sim.is_none())
+        && verdict.values().all(|(sim, _)| sim.is_none())
+    {
+        let others = actions.len() - 1;
+        if rec.outcome() == Outcome::Denied {
+            println!(
+                "MISS  iam:SimulatePrincipalPolicy: denied to {}, so awsx cannot find which policy layer denied a call, and doctor cannot test the other {others} actions the look-ups use",
+                inert_line(src)
+            );
+        } else {
+            println!(
+                "?     cannot test the {} actions the look-ups use: iam:SimulatePrincipalPolicy {}",
+                actions.len(),
+                inert_line(&rec.summary)
+            );
+        }
+        println!(
+            "      try: awsx doctor --profile <a profile that may call iam:SimulatePrincipalPolicy>"
+        );
+        return 1;
+    }
+    let mut missing_all = Vec::new();
+    for (acts, purposes) in &groups {
+        let what = purposes.join("; ");
+        let mut missing = Vec::new();
+        let mut unknown = None;
+        for a in acts.iter() {
+            match &verdict[a] {
+                (Some(sim), _) if sim.decision == "allowed" => {}
+                (Some(_), _) => missing.push(*a),
+                (None, rec) => unknown = Some(rec.summary.clone()),
             }
-            let named = if actions.len() <= 3 {
-                actions.join(", ")
-            } else {
-                format!("{} actions", actions.len())
-            };
-            match (missing.is_empty(), unknown) {
-                (true, None) => println!("ok    {named}: awsx can {what}"),
-                (true, Some(why)) => println!("?     {named}: cannot tell ({})", inert_line(&why)),
-                (false, _) => {
-                    problems += 1;
-                    println!("MISS  {}: awsx cannot {what}", missing.join(", "));
-                    println!(
-                        "      fix: allow them for {}, or set AWSX_DIAGNOSE_PROFILE to a profile that has them",
-                        inert_line(&src)
-                    );
+        }
+        let named = if acts.len() <= 3 {
+            acts.join(", ")
+        } else {
+            format!("{} actions", acts.len())
+        };
+        match (missing.is_empty(), unknown) {
+            (true, None) => println!("ok    {named}: awsx can {what}"),
+            (true, Some(why)) => println!("?     {named}: cannot tell ({})", inert_line(&why)),
+            (false, _) => {
+                println!("MISS  {}: awsx cannot {what}", missing.join(", "));
+                for a in missing {
+                    if !missing_all.contains(&a) {
+                        missing_all.push(a);
+                    }
                 }
             }
         }
-    })?;
-    Ok(if problems == 0 { 0 } else { 1 })
+    }
+    if missing_all.is_empty() {
+        return 0;
+    }
+    println!(
+        "fix:  allow the {} actions marked MISS for {} (all are read-only), or set AWSX_DIAGNOSE_PROFILE to a profile that has them",
+        missing_all.len(),
+        inert_line(src)
+    );
+    1
 }
 
 #[cfg(test)]

@@ -96,6 +96,69 @@ fn scope(target: &Target, service: &str, code: &str) -> String {
     s
 }
 
+/// Words people type for a quota family, each with the service that holds it and the
+/// filter word it stands for (`awsx quota gpu` = `awsx quota ec2 gpu`).
+const FAMILIES: &[(&[&str], &str, &str)] = &[
+    (&["gpu", "gpus"], "ec2", "gpu"),
+    (&["eip", "eips", "elastic-ip", "elastic-ips"], "ec2", "eip"),
+    (&["vcpu", "vcpus"], "ec2", ""),
+];
+
+/// Filter words that stand for several wordings in quota names: a row matches the word when
+/// its name holds the word itself or any of these.
+const FILTER_ALIASES: &[(&str, &[&str])] = &[
+    (
+        "gpu",
+        &[
+            "g and vt",
+            "p instances",
+            "inf instances",
+            "trn instances",
+            "dl instances",
+            "p5",
+            "p4",
+            "p3",
+            "p2",
+        ],
+    ),
+    ("eip", &["elastic ip"]),
+    ("sg", &["security group"]),
+    ("igw", &["internet gateway"]),
+    ("eni", &["network interface"]),
+    ("nat", &["nat gateway"]),
+];
+
+/// The Service Quotas service code for what the user typed, and a filter word it implies:
+/// a code as is (`EC2` → `ec2`), a quota family (`gpu` → `ec2` + `gpu`), or a CLI or SDK
+/// name from botocore's models (`elbv2` → `elasticloadbalancing`, `cloudwatch` →
+/// `monitoring`, `stepfunctions` → `states`).
+fn resolve_service(input: &str) -> (String, Option<&'static str>) {
+    let s = input.trim().to_ascii_lowercase();
+    if let Some((_, code, word)) = FAMILIES
+        .iter()
+        .find(|(names, _, _)| names.contains(&s.as_str()))
+    {
+        return (code.to_string(), Some(*word).filter(|w| !w.is_empty()));
+    }
+    if crate::knowledge::quotas::for_service(&s).next().is_some() {
+        return (s, None);
+    }
+    match crate::knowledge::service_models::service(&s).map(|m| m.quotas_code) {
+        Some(code) if !code.is_empty() => (code.to_string(), None),
+        // Service Quotas codes are case-sensitive (`AWSCloudMap`): an unknown one as typed.
+        _ => (input.trim().to_string(), None),
+    }
+}
+
+/// Whether a row's lower-case haystack matches one lower-case filter word.
+fn matches(hay: &str, word: &str) -> bool {
+    hay.contains(word)
+        || FILTER_ALIASES
+            .iter()
+            .find(|(w, _)| *w == word)
+            .is_some_and(|(_, alts)| alts.iter().any(|a| hay.contains(a)))
+}
+
 /// `awsx quota SERVICE [FILTER…] [--json]`.
 pub fn run(service: &str, filter: &[String], json: bool, target: Target) -> Result<i32> {
     if !valid_service(service) {
@@ -104,6 +167,13 @@ pub fn run(service: &str, filter: &[String], json: bool, target: Target) -> Resu
             inert_line(service)
         );
     }
+    let (service, implied) = resolve_service(service);
+    let service = service.as_str();
+    let mut filter = filter.to_vec();
+    if let Some(w) = implied {
+        filter.insert(0, w.to_string());
+    }
+    let filter = filter.as_slice();
     let codes: Vec<&String> = filter
         .iter()
         .filter(|f| f.len() > 2 && f.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("L-")))
@@ -130,10 +200,16 @@ pub fn run(service: &str, filter: &[String], json: bool, target: Target) -> Resu
             .await
             .map_err(|e| anyhow::anyhow!("{}", tidy(&e)))?;
         let work = async {
-            match &code {
-                Some(code) => one(&s, service, code, json, &target, explicit, limit).await,
-                None => list(&s, service, filter, json, explicit, limit).await,
-            }
+            let quotas = async {
+                match &code {
+                    Some(code) => one(&s, service, code, json, &target, explicit, limit).await,
+                    None => list(&s, service, filter, json, explicit, limit).await,
+                }
+            };
+            let (out, (caller, _)) = tokio::join!(quotas, probe::sts::caller(&s));
+            let region = s.conf.region().map(|r| r.to_string()).unwrap_or_default();
+            let account = caller.map(|c| c.account).filter(|a| !a.is_empty());
+            out.map(|o| o.scoped(&region, account.as_deref(), code.is_none()))
         };
         tokio::pin!(work);
         if !show_progress {
@@ -167,7 +243,37 @@ pub fn run(service: &str, filter: &[String], json: bool, target: Target) -> Resu
 #[derive(Default)]
 struct Output {
     stdout: String,
+    /// The `--json` document, serialised once the region and account are known.
+    json: Option<serde_json::Value>,
     notes: Vec<String>,
+}
+
+impl Output {
+    /// The region and account the quotas belong to: a line above a table, two rows under a
+    /// single quota's title, two fields in JSON.
+    fn scoped(mut self, region: &str, account: Option<&str>, table: bool) -> Self {
+        if let Some(serde_json::Value::Object(m)) = self.json.as_mut() {
+            m.insert("region".into(), json!(region));
+            m.insert("account".into(), json!(account));
+            self.stdout = format!(
+                "{}\n",
+                crate::report::json_text(&self.json.take().unwrap_or_default(), true)
+            );
+            return self;
+        }
+        let account = inert_line(account.unwrap_or("unknown"));
+        let region = inert_line(region);
+        if table {
+            self.stdout
+                .insert_str(0, &format!("region {region} · account {account}\n"));
+        } else if let Some(end) = self.stdout.find('\n') {
+            self.stdout.insert_str(
+                end + 1,
+                &format!("  region      {region}\n  account     {account}\n"),
+            );
+        }
+        self
+    }
 }
 
 /// What awsx knows about the usage, in words.
@@ -229,8 +335,8 @@ async fn one(
             "failed_lookups": failed,
         });
         return Ok(Output {
-            stdout: format!("{}\n", crate::report::json_text(&out, true)),
-            notes: Vec::new(),
+            json: Some(out),
+            ..Output::default()
         });
     }
     let mut out = String::new();
@@ -282,6 +388,7 @@ async fn one(
     }
     Ok(Output {
         stdout: out,
+        json: None,
         notes: Vec::new(),
     })
 }
@@ -305,7 +412,7 @@ async fn list(
     let words: Vec<String> = filter.iter().map(|w| w.to_ascii_lowercase()).collect();
     rows.retain(|r| {
         let hay = r.haystack();
-        words.iter().all(|w| hay.contains(w.as_str()))
+        words.iter().all(|w| matches(&hay, w))
     });
     if rows.is_empty() {
         bail!(
@@ -338,8 +445,8 @@ async fn list(
     if json {
         let out = json!({"service_code": service, "quotas": rows, "failed_lookups": failed});
         return Ok(Output {
-            stdout: format!("{}\n", crate::report::json_text(&out, true)),
-            notes: Vec::new(),
+            json: Some(out),
+            ..Output::default()
         });
     }
     let mut notes = Vec::new();
@@ -349,6 +456,7 @@ async fn list(
     notes.extend(failed.iter().map(|f| format!("look-up failed: {f}")));
     Ok(Output {
         stdout: table(&rows),
+        json: None,
         notes,
     })
 }
@@ -387,6 +495,29 @@ fn table(rows: &[QuotaRow]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn service_words_resolve_to_quota_codes() {
+        assert_eq!(resolve_service("EC2"), ("ec2".into(), None));
+        assert_eq!(resolve_service("gpu"), ("ec2".into(), Some("gpu")));
+        assert_eq!(resolve_service("EIPs"), ("ec2".into(), Some("eip")));
+        assert_eq!(resolve_service("elbv2").0, "elasticloadbalancing");
+        assert_eq!(resolve_service("cloudwatch").0, "monitoring");
+        assert_eq!(resolve_service("stepfunctions").0, "states");
+        assert_eq!(resolve_service("Lambda").0, "lambda");
+        // Unknown words pass through for Service Quotas to judge.
+        assert_eq!(resolve_service("AWSCloudMap").0, "AWSCloudMap");
+    }
+
+    #[test]
+    fn filter_words_match_their_wordings() {
+        let p = "running on-demand p instances l-417a185b";
+        let g = "running on-demand g and vt instances l-db2e81ba";
+        let std = "running on-demand standard (a, c, d, h, i, m, r, t, z) instances l-1216c47a";
+        assert!(matches(p, "gpu") && matches(g, "gpu") && !matches(std, "gpu"));
+        assert!(matches("ec2-vpc elastic ips l-0263d0a3", "eip"));
+        assert!(matches(std, "standard") && !matches(std, "spot"));
+    }
 
     #[test]
     fn inputs_are_checked() {

@@ -1,5 +1,5 @@
 //! Rendering a diagnosis: the text report (compact, coloured on a terminal) and the JSON
-//! report (schema 1, see `schema/report.schema.json`).
+//! report (schema 2, see `schema/report.schema.json`; schema 1 in `report.v1.schema.json`).
 
 use owo_colors::OwoColorize;
 use serde_json::{Value, json};
@@ -9,7 +9,8 @@ use crate::failure::Failure;
 use crate::findings::Findings;
 use crate::sanitize::{inert, inert_line};
 
-pub const SCHEMA_VERSION: u64 = 1;
+/// The current schema; `AWSX_REPORT_SCHEMA=1` writes 1 (crate::config::report_schema).
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// JSON text safe for a terminal: serde_json escapes only C0 controls, so DEL, C1 controls
 /// and invisible/bidirectional characters in AWS-provided strings are escaped too
@@ -208,7 +209,7 @@ pub fn text(f: &Failure, advice: &Advice, style: Style) -> String {
     crate::sanitize::redact(&out)
 }
 
-/// The JSON report, schema 1.
+/// The JSON report, schema 2.
 pub fn json(f: &Failure, fx: &Findings, advice: &Advice) -> Value {
     let merged = crate::plan::settle(f, fx).failure;
     let f = &merged;
@@ -277,7 +278,7 @@ pub fn json(f: &Failure, fx: &Findings, advice: &Advice) -> Value {
         findings.push(json!({"probe": "role", "ok": true, "result": r}));
     }
     let mut report = json!({
-        "schema": SCHEMA_VERSION,
+        "schema": crate::config::report_schema(),
         "category": f.category,
         "error_code": f.error_code,
         "operation": f.operation,
@@ -306,8 +307,8 @@ pub fn json(f: &Failure, fx: &Findings, advice: &Advice) -> Value {
     report
 }
 
-/// What the JSON report says about the run itself, beside the diagnosis (schema 1, added
-/// fields; see `schema/report.schema.json`). `awsx explain` knows no exit code or argv.
+/// What the JSON report says about the run itself, beside the diagnosis (optional in schema
+/// 1, required in schema 2; see `schema/report.schema.json`). `awsx explain` knows no exit code or argv.
 #[derive(Debug, Clone, Default)]
 pub struct RunFacts {
     /// aws's exit status (128+n for a signal death), wrap mode only.
@@ -332,14 +333,14 @@ pub fn add_run_fields(report: &mut Value, run: &RunFacts, fx: &Findings) {
         .records
         .iter()
         .map(|r| {
-            let outcome = if r.ok {
-                "ok"
-            } else if r.denied {
-                "denied"
-            } else if r.timed_out {
-                "timed-out"
-            } else {
-                "failed"
+            use crate::findings::Outcome;
+            let outcome = match r.outcome() {
+                Outcome::Ok => "ok",
+                Outcome::Denied => "denied",
+                Outcome::TimedOut => "timed-out",
+                // Schema 2 names it (the text report does); schema 1 knew only "failed".
+                Outcome::NotImplemented if crate::config::report_schema() >= 2 => "not-implemented",
+                Outcome::NotImplemented | Outcome::Failed => "failed",
             };
             json!({"probe": r.probe, "outcome": outcome, "summary": r.summary, "ms": r.ms})
         })
@@ -369,7 +370,7 @@ pub fn outcome_record(
     argv: Option<&[String]>,
     note: Option<&str>,
 ) -> Value {
-    let mut v = json!({"schema": SCHEMA_VERSION, "ok": ok});
+    let mut v = json!({"schema": crate::config::report_schema(), "ok": ok});
     if let Some(obj) = v.as_object_mut() {
         if let Some(c) = exit_code {
             obj.insert("exit_code".into(), json!(c));

@@ -107,7 +107,9 @@ fn every_fixture_report_validates_against_the_schema() {
         let f = classify(text, None);
         let fx = awsx::findings::Findings::default();
         let advice = awsx::advise::advise(&f, &fx);
-        let report = awsx::report::json(&f, &fx, &advice);
+        let mut report = awsx::report::json(&f, &fx, &advice);
+        // As `awsx explain --json` prints it: with the run's fields.
+        awsx::report::add_run_fields(&mut report, &Default::default(), &fx);
         let errors: Vec<String> = validator
             .iter_errors(&report)
             .map(|e| format!("{} at {}", e, e.instance_path()))

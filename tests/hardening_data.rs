@@ -157,7 +157,7 @@ fn report_file_is_replaced_atomically_with_mode_0600() {
         }
         let body = std::fs::read_to_string(&path).unwrap();
         let v: serde_json::Value = serde_json::from_str(&body).expect("one whole JSON report");
-        assert_eq!(v["schema"], 1);
+        assert_eq!(v["schema"], 2);
     }
     let names: Vec<_> = std::fs::read_dir(d.path())
         .unwrap()

@@ -263,7 +263,7 @@ fn capacity_is_not_a_quota() {
         assert!(!report.contains("request-service-quota-increase"));
         assert!(report.contains("not a quota"), "{name}:\n{report}");
         assert!(
-            report.contains("us-east-1b, us-east-1c, us-east-1d, us-east-1f"),
+            flat(&report).contains("us-east-1b, us-east-1c, us-east-1d, us-east-1f"),
             "{name}: the zones EC2 offers:\n{report}"
         );
         assert!(
@@ -397,7 +397,11 @@ fn quota_list_filters_vcpu_quotas_across_pages_with_usage() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let table = text(&out.stdout);
     let lines: Vec<&str> = table.lines().collect();
-    assert!(lines[0].starts_with("CODE"), "{table}");
+    assert!(
+        lines[0].starts_with("region us-east-1 · account "),
+        "where these quotas apply: {table}"
+    );
+    assert!(lines[1].starts_with("CODE"), "{table}");
     for code in ["L-1216C47A", "L-417A185B", "L-DB2E81BA", "L-34B43A08"] {
         assert!(table.contains(code), "{code} missing:\n{table}");
     }
@@ -456,6 +460,32 @@ fn quota_list_filters_vcpu_quotas_across_pages_with_usage() {
     assert_eq!(p["default_value"], 0.0);
     assert_eq!(p["usage"], 30.0);
     assert_eq!(p["adjustable"], true);
+    assert_eq!(j["region"], "us-east-1");
+    assert!(j["account"].is_string(), "{j}");
+
+    // `awsx quota gpu`: the GPU families of ec2 (P and G), not the standard instances.
+    let out = quota_cmd(
+        home.path(),
+        &["gpu", "--json", "--endpoint-url", &stub.url],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["service_code"], "ec2");
+    let codes: Vec<&str> = j["quotas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["quota_code"].as_str())
+        .collect();
+    assert!(
+        codes.contains(&"L-417A185B") && codes.contains(&"L-DB2E81BA"),
+        "{codes:?}"
+    );
+    assert!(
+        !codes.contains(&"L-1216C47A"),
+        "standard is not GPU: {codes:?}"
+    );
 }
 
 #[test]
@@ -535,8 +565,21 @@ fn quota_list_of_vpc_from_moto() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let t = text(&out.stdout);
-    assert_eq!(t.lines().count(), 2, "{t}");
+    assert_eq!(t.lines().count(), 3, "{t}");
     assert!(t.contains("L-FE5A380F"), "{t}");
+    assert!(
+        t.starts_with("region us-east-1 · account 123456789012\n"),
+        "moto's account, from sts:GetCallerIdentity: {t}"
+    );
+
+    // Words people type: an upper-case code, a CLI name, and a quota family.
+    let out = quota_cmd(
+        home.path(),
+        &["VPC", "nat", "--endpoint-url", &moto.url],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("L-FE5A380F"), "VPC = vpc");
 
     // One quota from moto (GetServiceQuota is what moto implements).
     let out = quota_cmd(
@@ -674,7 +717,7 @@ fn service_level_no_such_resource_is_not_an_unmanaged_quota() {
     assert_eq!(j["quota"]["value"], 32.0, "the stated limit");
     assert!(!report.contains("does not manage"), "{report}");
     assert!(
-        report.contains("not available in the current Region"),
+        flat(&report).contains("not available in the current Region"),
         "{report}"
     );
     let cmds = increase_commands(&j);

@@ -52,8 +52,9 @@ fn colour_only_when_asked_and_aws_text_is_inert() {
         report.contains("\\x1b]0;pwned\\x07"),
         "escape not shown inert: {report}"
     );
-    let expected_head = "awsx: Access denied: user/mallory\\x1b]0;pwned\\x07\\x1b[2J (123456789012) may not s3:ListAllMyBuckets (implicit deny (nothing allows it) in identity policy) [authorization]\n";
-    assert!(report.starts_with(expected_head), "{report}");
+    let expected_head = "awsx: Access denied: user/mallory\\x1b]0;pwned\\x07\\x1b[2J (123456789012) may not s3:ListAllMyBuckets (implicit deny in identity policy) [authorization]";
+    assert!(report.starts_with("awsx: Access denied: "), "{report}");
+    assert_eq!(headline(report), expected_head, "{report}");
     assert!(report.contains("  Next steps\n  1. "), "{report}");
     // CLICOLOR_FORCE: colour on a pipe; NO_COLOR wins over it.
     let (forced, _) = offline(&cli, tmp.path(), &[("CLICOLOR_FORCE", "1")]);
@@ -91,7 +92,7 @@ fn json_report_on_stderr_and_to_a_file() {
     let in_file: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(on_stderr, in_file);
-    assert_eq!(in_file["schema"], 1);
+    assert_eq!(in_file["schema"], 2);
     assert_eq!(in_file["authorization"]["policy_layer"], "identity");
     // The escape sequence is data inside JSON, escaped by JSON itself.
     assert!(
@@ -125,6 +126,41 @@ fn completions_are_fresh() {
             "completions/awsx.{shell} is stale: run `awsx completions {shell} > completions/awsx.{shell}`"
         );
     }
+}
+
+#[test]
+fn man_page_is_generated_from_the_cli() {
+    let out = Command::new(awsx_bin())
+        .args(["awsx", "man"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let page = text(&out.stdout);
+    assert!(
+        page.starts_with(".ie \\n(.g .ds Aq"),
+        "roff from clap_mangen: {page}"
+    );
+    assert!(page.contains(".TH awsx 1"), "{page}");
+    // Every own command and the AWSX_* settings are in it.
+    for sub in [
+        "explain",
+        "decode",
+        "quota",
+        "doctor",
+        "init",
+        "completions",
+    ] {
+        assert!(
+            page.contains(&format!(".SS \"awsx {sub}\"")),
+            "awsx {sub} missing from the man page"
+        );
+    }
+    assert!(page.contains(".SS \"awsx awsx man\""), "{page}");
+    assert!(page.contains("AWSX_DIAGNOSE_PROFILE=P"), "the environment");
+    // A closed pipe ends it quietly, as for other Unix tools.
+    let sh = format!("{} awsx man | head -c 10 >/dev/null", awsx_bin().display());
+    let out = Command::new("sh").args(["-c", &sh]).output().unwrap();
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 }
 
 fn tmux(args: &[&str]) -> String {
@@ -233,6 +269,74 @@ fn doctor_reports_identity_and_missing_diagnosis_permissions() {
     assert!(
         report
             .contains("iam:GetPolicyVersion: awsx cannot read the denied principal's own policies"),
+        "{report}"
+    );
+}
+
+#[test]
+fn doctor_is_concise_and_says_when_it_cannot_simulate() {
+    // Most actions missing: one MISS line per group, one fix line in all.
+    let scenario = json!({"iam": {"simulate": {
+        "iam:SimulatePrincipalPolicy": {"EvalDecision": "allowed"}
+    }}});
+    let server = stub(Some(&scenario));
+    let home = tempfile::tempdir().unwrap();
+    let out = run(&mut awsx(
+        &aws_v1(),
+        home.path(),
+        &["doctor", "--endpoint-url", &server.url],
+    ));
+    let report = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert_eq!(report.matches("fix:").count(), 1, "one fix line:\n{report}");
+    assert_eq!(
+        report.matches("iam:GetRole:").count(),
+        1,
+        "two look-ups that call the same action share a line:\n{report}"
+    );
+    // Each action simulated once.
+    let sims: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r["operation"] == "SimulatePrincipalPolicy")
+        .collect();
+    let mut names: Vec<String> = sims
+        .iter()
+        .map(|r| {
+            r["params"]["ActionNames"][0]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    let n = names.len();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), n, "an action simulated twice: {names:?}");
+
+    // The simulation itself denied: said once, with what it means, not N "cannot tell" lines.
+    let scenario = json!({"errors": {"iam:SimulatePrincipalPolicy": {"status": 403,
+        "code": "AccessDenied",
+        "message": "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: iam:SimulatePrincipalPolicy on resource: arn:aws:iam::123456789012:user/alice"}}});
+    let server = stub(Some(&scenario));
+    let out = run(&mut awsx(
+        &aws_v1(),
+        home.path(),
+        &["doctor", "--endpoint-url", &server.url],
+    ));
+    let report = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains(
+            "MISS  iam:SimulatePrincipalPolicy: denied to arn:aws:iam::123456789012:user/alice"
+        ),
+        "{report}"
+    );
+    assert!(report.contains("cannot test the other"), "{report}");
+    assert!(!report.contains("cannot tell"), "{report}");
+    assert_eq!(
+        report.lines().filter(|l| l.starts_with("MISS")).count(),
+        1,
         "{report}"
     );
 }

@@ -18,10 +18,12 @@ use common::*;
 use serde_json::{Value, json};
 
 fn schema_errors(report: &Value) -> Vec<String> {
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("schema/report.schema.json")).unwrap(),
-    )
-    .unwrap();
+    errors_against("schema/report.schema.json", report)
+}
+
+fn errors_against(schema_file: &str, report: &Value) -> Vec<String> {
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join(schema_file)).unwrap()).unwrap();
     let v = jsonschema::validator_for(&schema).unwrap();
     v.iter_errors(report)
         .map(|e| format!("{} at {}", e, e.instance_path()))
@@ -64,15 +66,13 @@ fn text_and_json_agree_on_headline_resource_and_commands_for_every_fixture() {
         let v = report::json(&f, &fx, &advice);
         // What a reader of the JSON sees (escaped and redacted like the text).
         let v: Value = serde_json::from_str(&report::json_text(&v, false)).unwrap();
-        let head = text.lines().next().unwrap();
         assert_eq!(
-            head,
-            format!(
+            headline(&text),
+            flat(&format!(
                 "awsx: {} [{}]",
-                // The text trims the line's end.
-                v["headline"].as_str().unwrap().trim_end(),
+                v["headline"].as_str().unwrap(),
                 v["category"].as_str().unwrap()
-            ),
+            )),
             "{name}: headline"
         );
         if let Some(r) = text_fact(&text, "Resource") {
@@ -92,7 +92,7 @@ fn text_and_json_agree_on_headline_resource_and_commands_for_every_fixture() {
             }
             let t = step["text"].as_str().unwrap();
             assert!(
-                text.contains(t),
+                flat(&text).contains(&flat(t)),
                 "{name}: the JSON's step is not in the text: {t}"
             );
         }
@@ -141,6 +141,44 @@ fn wrapped(aws: &Path, home: &Path, env: &[(&str, &str)], args: &[&str]) -> std:
 }
 
 #[test]
+fn schema_1_stays_readable_through_its_deprecation() {
+    let dir = tempfile::tempdir().unwrap();
+    let aws = fake_aws(dir.path());
+    let last_json = |out: &std::process::Output| -> Value {
+        serde_json::from_str(text(&out.stderr).lines().last().unwrap()).unwrap()
+    };
+    let v2 = last_json(&wrapped(
+        &aws,
+        dir.path(),
+        &[("AWSX_REPORT", "json")],
+        &["s3", "ls"],
+    ));
+    assert_eq!(v2["schema"], 2);
+    assert!(schema_errors(&v2).is_empty(), "{:?}", schema_errors(&v2));
+    // Schema 2 only adds: the same document under the number 1 is a valid schema 1 report.
+    let mut as_v1 = v2.clone();
+    as_v1["schema"] = json!(1);
+    let e = errors_against("schema/report.v1.schema.json", &as_v1);
+    assert!(e.is_empty(), "{e:?}");
+    // AWSX_REPORT_SCHEMA=1 writes the number 1 for readers that check it.
+    let env = [("AWSX_REPORT", "json"), ("AWSX_REPORT_SCHEMA", "1")];
+    let v1 = last_json(&wrapped(&aws, dir.path(), &env, &["s3", "ls"]));
+    assert_eq!(v1["schema"], 1);
+    let e = errors_against("schema/report.v1.schema.json", &v1);
+    assert!(e.is_empty(), "{e:?}");
+    assert!(
+        !schema_errors(&v1).is_empty(),
+        "a schema 1 report is not schema 2"
+    );
+    // A bad value: one warning line, schema 2.
+    let env = [("AWSX_REPORT", "json"), ("AWSX_REPORT_SCHEMA", "3")];
+    let out = wrapped(&aws, dir.path(), &env, &["s3", "ls"]);
+    assert_eq!(last_json(&out)["schema"], 2);
+    assert!(text(&out.stderr).contains("AWSX_REPORT_SCHEMA=\"3\" is not 1 or 2; using 2"));
+    assert_eq!(out.status.code(), Some(254), "aws's exit code stands");
+}
+
+#[test]
 fn json_report_carries_the_run_and_agrees_with_the_text() {
     let dir = tempfile::tempdir().unwrap();
     let aws = fake_aws(dir.path());
@@ -163,7 +201,7 @@ fn json_report_carries_the_run_and_agrees_with_the_text() {
     let stderr = text(&json_out.stderr);
     let r: Value = serde_json::from_str(stderr.lines().last().unwrap()).unwrap();
     assert!(schema_errors(&r).is_empty(), "{:?}", schema_errors(&r));
-    assert_eq!(r["schema"], 1);
+    assert_eq!(r["schema"], 2);
     assert_eq!(r["ok"], false);
     assert_eq!(r["exit_code"], 254);
     assert_eq!(
@@ -195,14 +233,13 @@ fn json_report_carries_the_run_and_agrees_with_the_text() {
     assert_eq!(r["lookups"], json!([]), "offline: no look-ups");
     // The text report on the same failure says what the JSON says.
     let t = text(&text_out.stderr);
-    let head = t.lines().find(|l| l.starts_with("awsx: ")).unwrap();
     assert_eq!(
-        head,
-        format!(
+        headline(&t),
+        flat(&format!(
             "awsx: {} [{}]",
             r["headline"].as_str().unwrap(),
             r["category"].as_str().unwrap()
-        )
+        ))
     );
     for step in r["next_steps"].as_array().unwrap() {
         if let Some(c) = step["command"].as_str() {

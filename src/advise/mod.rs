@@ -211,6 +211,7 @@ fn lookups_not_made(b: &mut Builder) {
         ),
         (Outcome::Failed, "failed", Vec::new()),
     ];
+    let mut failed: Vec<(&str, Vec<&str>)> = Vec::new();
     for r in fx.records.iter().filter(|r| !r.ok) {
         // Records that are not one call: why no look-up was made at all.
         if r.probe == "look-ups" || r.probe == "credentials" || r.probe == "runtime" {
@@ -223,15 +224,29 @@ fn lookups_not_made(b: &mut Builder) {
             continue;
         }
         let o = r.outcome();
-        let entry = match o {
-            Outcome::Failed => format!("{} ({})", r.action(), r.summary),
-            _ => r.action().to_string(),
-        };
+        if o == Outcome::Failed {
+            // Calls that failed the same way share one reason (a Region without the
+            // service fails every Service Quotas call with the same sentence).
+            match failed.iter_mut().find(|(why, _)| *why == r.summary) {
+                Some((_, actions)) if !actions.contains(&r.action()) => actions.push(r.action()),
+                Some(_) => {}
+                None => failed.push((&r.summary, vec![r.action()])),
+            }
+            continue;
+        }
+        let entry = r.action().to_string();
         if let Some((_, _, list)) = by.iter_mut().find(|(k, _, _)| *k == o)
             && !list.contains(&entry)
         {
             list.push(entry);
         }
+    }
+    if let Some((_, _, list)) = by.iter_mut().find(|(k, _, _)| *k == Outcome::Failed) {
+        list.extend(
+            failed
+                .iter()
+                .map(|(why, actions)| format!("{} ({why})", actions.join(", "))),
+        );
     }
     let line: Vec<String> = by
         .iter()

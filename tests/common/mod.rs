@@ -310,3 +310,26 @@ pub fn appended<'a>(awsx_stderr: &'a [u8], aws_stderr: &[u8]) -> &'a [u8] {
     );
     &awsx_stderr[aws_stderr.len()..]
 }
+
+/// A report with its wrapping undone (every run of whitespace, newlines included, one
+/// space), for asserting a phrase that the 80-column wrap may split.
+#[allow(dead_code)]
+pub fn flat(report: &str) -> String {
+    report.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The headline of a text report, its wrapped lines joined (it ends with the `[category]`
+/// tag), whitespace collapsed as by [`flat`].
+#[allow(dead_code)]
+pub fn headline(report: &str) -> String {
+    let mut lines = report.lines().skip_while(|l| !l.starts_with("awsx: "));
+    let mut head = Vec::new();
+    for l in lines.by_ref() {
+        head.push(l);
+        let last = l.split_whitespace().last().unwrap_or("");
+        if last.starts_with('[') && last.ends_with(']') {
+            break;
+        }
+    }
+    flat(&head.join(" "))
+}
