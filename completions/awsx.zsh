@@ -59,7 +59,7 @@ _arguments "${_arguments_options[@]}" : \
 '--json[Print the quotas as JSON (with region and account)]' \
 '-h[Print help]' \
 '--help[Print help]' \
-':service -- Service Quotas service code\: ec2, vpc, lambda, iam, s3, …:_default' \
+':service -- Service\: a Service Quotas code in any case (ec2, VPC, lambda), a service name, or gpu, eip, vcpu:_default' \
 '*::filter -- Words to filter quota names by, or a quota code (L-…) to show one quota:_default' \
 && ret=0
 ;;

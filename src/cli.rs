@@ -79,7 +79,7 @@ pub enum Command {
     },
     /// List a service's quotas (applied, default, usage), or show one quota in full
     Quota {
-        /// Service Quotas service code: ec2, vpc, lambda, iam, s3, …
+        /// Service: a Service Quotas code in any case (ec2, VPC, lambda), a service name, or gpu, eip, vcpu
         service: String,
         /// Words to filter quota names by, or a quota code (L-…) to show one quota
         filter: Vec<String>,
