@@ -360,6 +360,7 @@ fn resources_for(action: &iamref::Action, req: &Request) -> (Vec<GrantResource>,
                 .join(", ")
         ));
     }
+    let mut wildcards: Vec<String> = Vec::new();
     for r in &out {
         let ids: Vec<&String> = r
             .unknown
@@ -372,22 +373,23 @@ fn resources_for(action: &iamref::Action, req: &Request) -> (Vec<GrantResource>,
                     r.resource_type.as_str(),
                     "instance" | "network-interface" | "volume"
                 ) {
-                "created by the call, so its ID is not known before".to_string()
+                "created by the call".to_string()
             } else {
                 let flags: Vec<String> = ids
                     .iter()
                     .filter_map(|v| flags_for(v).into_iter().next())
                     .collect();
-                format!("not on the command line ({})", flags.join(", "))
+                if flags.is_empty() {
+                    "not on the command line".to_string()
+                } else {
+                    format!("{} not given", flags.join(", "))
+                }
             };
-            notes.push(format!(
-                "{} is a scoped wildcard ({}: {why})",
-                r.arn,
-                ids.iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            // One note for all of them: the ARNs are in the printed statement, so the resource
+            // part (`volume/*`) is enough to say which one and why.
+            let tail = r.arn.rsplit(':').next().unwrap_or(&r.arn);
+            let ids: Vec<&str> = ids.iter().map(|s| s.as_str()).collect();
+            wildcards.push(format!("{tail} ({} {why})", ids.join(", ")));
         }
         if r.unknown.iter().any(|u| u == "Account" || u == "Region") {
             notes.push(format!(
@@ -401,6 +403,11 @@ fn resources_for(action: &iamref::Action, req: &Request) -> (Vec<GrantResource>,
                     .join(" and ")
             ));
         }
+    }
+    match wildcards.len() {
+        0 => {}
+        1 => notes.push(format!("scoped wildcard {}", wildcards[0])),
+        _ => notes.push(format!("scoped wildcards {}", wildcards.join("; "))),
     }
     (out, notes)
 }
