@@ -104,7 +104,7 @@ pub fn report_schema() -> u64 {
                 "awsx: AWSX_REPORT_SCHEMA={:?} is not 1 or 2; using 2",
                 crate::sanitize::inert_line(other)
             ));
-            2
+            crate::report::SCHEMA_VERSION
         }
     }
 }

@@ -209,7 +209,6 @@ async fn permissions(s: &probe::Session, src: &str) -> usize {
         }
     }
     let mut actions: Vec<&str> = groups.iter().flat_map(|(a, _)| a.iter().copied()).collect();
-    actions.dedup();
     let mut seen = std::collections::HashSet::new();
     actions.retain(|a| seen.insert(*a));
     let sims = futures_util::future::join_all(
